@@ -1,0 +1,274 @@
+#include "engine.hxx"
+
+#include "domain_libs.hxx"
+#include "openssl_ciphers.hxx"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <cstring>
+
+namespace authweight::adapters {
+
+using namespace authweight::core;
+
+namespace {
+
+/** A client address in binary form; family 0 when unparseable. */
+struct ip_address {
+    int family{0};
+    std::array<unsigned char, 16> bytes{};
+};
+
+ip_address parse_ip(std::string_view text)
+{
+    ip_address ip;
+    std::string s(text);
+    if (inet_pton(AF_INET, s.c_str(), ip.bytes.data()) == 1)
+        ip.family = AF_INET;
+    else if (inet_pton(AF_INET6, s.c_str(), ip.bytes.data()) == 1)
+        ip.family = AF_INET6;
+    return ip;
+}
+
+bool same_ip(const ip_address &a, std::string_view text)
+{
+    auto b = parse_ip(text);
+    auto n = a.family == AF_INET ? 4U : 16U;
+    return a.family != 0 && a.family == b.family && std::memcmp(a.bytes.data(), b.bytes.data(), n) == 0;
+}
+
+/** The in-addr.arpa / ip6.arpa name of an address (RFC 1035 3.5, RFC 3596 2.5). */
+std::string reverse_name(const ip_address &ip)
+{
+    std::string out;
+    char buf[8];
+    if (ip.family == AF_INET) {
+        for (int i = 3; i >= 0; --i) {
+            std::snprintf(buf, sizeof buf, "%u.", static_cast<unsigned>(ip.bytes[static_cast<std::size_t>(i)]));
+            out += buf;
+        }
+        return out + "in-addr.arpa";
+    }
+    static constexpr char hex[] = "0123456789abcdef";
+    for (int i = 15; i >= 0; --i) {
+        auto b = ip.bytes[static_cast<std::size_t>(i)];
+        out += hex[b & 0xF];
+        out += '.';
+        out += hex[b >> 4];
+        out += '.';
+    }
+    return out + "ip6.arpa";
+}
+
+// RFC 7208 4.6.4 bounds PTR names looked at to 10; the same bound serves FCrDNS.
+constexpr std::size_t max_ptr_names = 10;
+
+} // namespace
+
+engine::engine(config cfg, std::unique_ptr<domain_services> ds, std::unique_ptr<cipher_oracle> co)
+    : cfg_{std::move(cfg)}, domains_{std::move(ds)}, ciphers_{std::move(co)}
+{
+}
+
+result<std::shared_ptr<const engine>> engine::create(config cfg)
+{
+    auto ds = make_domain_services();
+    if (!ds)
+        return std::unexpected(ds.error());
+    auto co = make_openssl_cipher_oracle();
+    if (!co)
+        return fail(error_code::INTERNAL, "cannot read OpenSSL's cipher table");
+    auto eng = std::make_shared<engine>(std::move(cfg), std::move(*ds), std::move(co));
+    for (const auto &entry : eng->cfg_.whitelist) {
+        // Map URLs are loaded by the host (rspamd maps, the CLI's file reader).
+        if (entry.find("://") != std::string::npos)
+            continue;
+        if (auto added = eng->wl_.add(entry, *eng->domains_); !added)
+            return fail(error_code::BAD_CONFIG, "'whitelist': " + added.error().message());
+    }
+    for (const auto &d : eng->cfg_.protected_domains)
+        if (auto ok = eng->domains_->to_alabel(d); !ok)
+            return fail(error_code::BAD_CONFIG, "'protected_domains': " + ok.error().message());
+    eng->protect_ = std::make_unique<lookalike_detector>(eng->cfg_.protected_domains, *eng->domains_);
+    return std::shared_ptr<const engine>(std::move(eng));
+}
+
+evaluation::evaluation(std::shared_ptr<const engine> eng, delivery_facts facts)
+    : eng_{std::move(eng)}, facts_{std::move(facts)}
+{
+}
+
+result<std::unique_ptr<evaluation>> evaluation::create(std::shared_ptr<const engine> eng,
+                                                       delivery_facts facts)
+{
+    if (!eng)
+        return fail(error_code::INTERNAL, "no engine");
+    if (!facts.connection.client_ip.empty() && parse_ip(facts.connection.client_ip).family == 0)
+        return fail(error_code::BAD_INPUT,
+                    "invalid IP address '" + facts.connection.client_ip.substr(0, 100) + "'");
+    if (facts.envelope.mail_from && !facts.envelope.mail_from->empty()) {
+        if (auto mf = parse_envelope_address(*facts.envelope.mail_from); !mf)
+            return fail(error_code::BAD_INPUT, "invalid MAIL FROM: " + mf.error().message());
+    }
+    std::unique_ptr<evaluation> ev{new evaluation(std::move(eng), std::move(facts))};
+    if (ev->facts_.has_message) {
+        // A message whose header cannot be read is scored as one without
+        // headers: it must still get a verdict, never lose the connection checks.
+        if (auto hb = parse_header_block(ev->facts_.message))
+            ev->headers_ = std::move(*hb);
+    }
+    return ev;
+}
+
+void evaluation::answer(dns_query q, dns_answer a)
+{
+    snapshot_.add(std::move(q), std::move(a));
+}
+
+step_status evaluation::step()
+{
+    pending_.clear();
+    const auto &cfg = eng_->cfg_;
+    const auto &ds = *eng_->domains_;
+    // After the last round every missing answer counts as a temporary
+    // failure, so evaluation always ends (STYLE 2: cap rounds).
+    const bool last_round = rounds_ >= cfg.max_dns_rounds;
+    auto lookup = [&](dns_query q) -> const dns_answer * {
+        q.name = dns_snapshot::normalize_name(q.name);
+        if (const auto *a = snapshot_.find(q))
+            return a;
+        if (last_round) {
+            snapshot_.add(q, dns_answer{dns_status::TEMPFAIL, {}});
+            return snapshot_.find(q);
+        }
+        if (std::find(pending_.begin(), pending_.end(), q) == pending_.end())
+            pending_.push_back(std::move(q));
+        return nullptr;
+    };
+
+    report r;
+    connection_facts conn = facts_.connection;
+
+    // Forward-confirmed reverse DNS, unless the MTA already said.
+    auto ip = parse_ip(conn.client_ip);
+    if (!conn.fcrdns && ip.family != 0) {
+        std::vector<std::string> names;
+        if (conn.hostname.empty()) {
+            if (const auto *ptr = lookup({reverse_name(ip), dns_type::PTR});
+                ptr && ptr->status == dns_status::OK)
+                for (const auto &n : ptr->records)
+                    if (names.size() < max_ptr_names)
+                        names.push_back(dns_snapshot::normalize_name(n));
+        } else if (conn.hostname != "unknown") {
+            names.push_back(dns_snapshot::normalize_name(conn.hostname));
+        }
+        bool unknown = false;
+        for (const auto &name : names) {
+            const auto *fwd = lookup({name, ip.family == AF_INET ? dns_type::A : dns_type::AAAA});
+            if (fwd == nullptr || fwd->status == dns_status::TEMPFAIL) {
+                unknown = true;
+                continue;
+            }
+            if (std::any_of(fwd->records.begin(), fwd->records.end(),
+                            [&](const std::string &rec) { return same_ip(ip, rec); })) {
+                conn.hostname = name;
+                conn.fcrdns = true;
+                break;
+            }
+        }
+        if (!conn.fcrdns && !names.empty() && !unknown)
+            conn.fcrdns = false;
+        if (conn.hostname.empty() && !names.empty())
+            conn.hostname = names.front();
+    }
+
+    if (!pending_.empty()) {
+        ++rounds_;
+        return step_status::NEED_DNS;
+    }
+
+    // TLS facts: from the MTA unless the caller said where they came from.
+    std::string tls_source = conn.tls_source;
+    if (tls_source.empty() && (!conn.tls_version.empty() || !conn.tls_cipher.empty()))
+        tls_source = "mta";
+    r.tls = assess_tls(conn.tls_version, conn.tls_cipher, tls_source, *eng_->ciphers_);
+    r.host = assess_host(conn, ds);
+
+    // The author identity, its domain as an A-label. An author domain that
+    // is not a valid domain is no identity at all.
+    r.from = author_identity(headers_);
+    if (r.from.status == from_status::SINGLE) {
+        if (auto a = ds.to_alabel(r.from.author.domain)) {
+            r.from.author.domain = *a;
+        } else {
+            r.from.status = from_status::MALFORMED;
+            r.from.detail = a.error().message();
+        }
+    }
+
+    std::string mail_from_domain;
+    if (facts_.envelope.mail_from && !facts_.envelope.mail_from->empty())
+        if (auto mf = parse_envelope_address(*facts_.envelope.mail_from))
+            if (auto a = ds.to_alabel(mf->domain))
+                mail_from_domain = *a;
+
+    // SPF identity (RFC 7208 2.3, 2.4): MAIL FROM, or HELO for the null sender.
+    if (!mail_from_domain.empty()) {
+        r.auth.spf.domain = mail_from_domain;
+        r.auth.spf.identity = "mailfrom";
+    } else if (facts_.envelope.mail_from && !conn.helo.empty() && !is_ip_literal(conn.helo)) {
+        if (auto a = ds.to_alabel(conn.helo))
+            r.auth.spf.domain = *a;
+        r.auth.spf.identity = "helo";
+    }
+    if (r.from.status == from_status::SINGLE)
+        r.auth.dmarc.from_domain = r.from.author.domain;
+
+    // Sender domains a look-alike could hide in (principle 8).
+    std::vector<std::string> sender_domains;
+    auto add_domain = [&](std::string_view d) {
+        if (!d.empty() && std::find(sender_domains.begin(), sender_domains.end(), d) == sender_domains.end())
+            sender_domains.emplace_back(d);
+    };
+    if (r.from.status == from_status::SINGLE)
+        add_domain(r.from.author.domain);
+    add_domain(mail_from_domain);
+    for (const char *hdr : {"Sender", "Resent-From", "Resent-Sender"})
+        for (const auto *f : headers_.all(hdr))
+            if (auto boxes = parse_address_list(f->value))
+                for (const auto &mb : *boxes)
+                    if (auto a = ds.to_alabel(mb.domain))
+                        add_domain(*a);
+    for (const auto &sig : r.auth.dkim)
+        add_domain(sig.domain);
+    for (const auto &d : sender_domains)
+        if (auto m = eng_->protect_->check(d))
+            r.lookalikes.push_back(std::move(*m));
+
+    if (r.from.status == from_status::SINGLE)
+        r.whitelist_entry = eng_->wl_.match(r.from.author.local_part, r.from.author.domain);
+
+    policy_input in;
+    in.cfg = &cfg;
+    in.ds = &ds;
+    in.has_message = facts_.has_message;
+    in.smtp_authenticated = !conn.auth_user.empty();
+    in.tls = r.tls;
+    in.host = r.host;
+    in.from = r.from;
+    in.mail_from_domain = mail_from_domain;
+    in.auth = r.auth;
+    in.lookalikes = r.lookalikes;
+    in.external = facts_.external;
+    in.wl = &eng_->wl_;
+    in.protect = eng_->protect_.get();
+    r.verdict = evaluate_policy(in);
+    r.dns_rounds = rounds_;
+    report_ = std::move(r);
+    return step_status::DONE;
+}
+
+} // namespace authweight::adapters

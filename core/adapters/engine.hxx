@@ -1,0 +1,89 @@
+/**
+ * @file engine.hxx
+ * @brief Resumable evaluation of one delivery: facts + DNS snapshot ->
+ *        either the report or the queries still needed.
+ *
+ * An engine holds the config and the library-backed services; it is
+ * immutable after creation and may be shared by many evaluations. An
+ * evaluation never blocks: step() returns NEED_DNS with the queries it
+ * lacks; the caller answers them with answer() and calls step() again.
+ * After max_dns_rounds rounds every missing answer counts as TEMPFAIL.
+ */
+#pragma once
+
+#include "authweight/config.hxx"
+#include "authweight/dns.hxx"
+#include "authweight/error.hxx"
+#include "authweight/facts.hxx"
+#include "authweight/policy.hxx"
+
+#include <memory>
+#include <vector>
+
+namespace authweight::adapters {
+
+/** Everything an evaluation found: the CLI's JSON and the Lua table. */
+struct report {
+    core::auth_results auth;
+    core::tls_assessment tls;
+    core::host_marks host;
+    core::from_identity from;
+    std::vector<core::lookalike_match> lookalikes;
+    std::optional<std::string> whitelist_entry;   ///< entry the author matched, if any
+    core::verdict verdict;
+    int dns_rounds{0};
+};
+
+class engine {
+public:
+    /** @return BAD_CONFIG naming the key for an invalid whitelist or
+     *  protected domain; INTERNAL when a library cannot start. */
+    [[nodiscard]] static core::result<std::shared_ptr<const engine>> create(core::config cfg);
+
+    [[nodiscard]] const core::config &cfg() const noexcept { return cfg_; }
+    [[nodiscard]] const core::domain_services &domains() const noexcept { return *domains_; }
+    [[nodiscard]] const core::cipher_oracle &ciphers() const noexcept { return *ciphers_; }
+    [[nodiscard]] const core::whitelist &wl() const noexcept { return wl_; }
+    [[nodiscard]] const core::lookalike_detector &protect() const noexcept { return *protect_; }
+
+    engine(core::config cfg, std::unique_ptr<core::domain_services> ds,
+           std::unique_ptr<core::cipher_oracle> co);
+
+private:
+    core::config cfg_;
+    std::unique_ptr<core::domain_services> domains_;
+    std::unique_ptr<core::cipher_oracle> ciphers_;
+    core::whitelist wl_;
+    std::unique_ptr<core::lookalike_detector> protect_;
+    friend class evaluation;
+};
+
+enum class step_status { DONE, NEED_DNS };
+
+class evaluation {
+public:
+    /** @return BAD_INPUT for an invalid client IP or an unparseable message. */
+    [[nodiscard]] static core::result<std::unique_ptr<evaluation>>
+    create(std::shared_ptr<const engine> eng, core::delivery_facts facts);
+
+    /** Run as far as the snapshot allows. */
+    [[nodiscard]] step_status step();
+    /** Queries still needed after step() returned NEED_DNS. */
+    [[nodiscard]] const std::vector<core::dns_query> &pending() const noexcept { return pending_; }
+    /** Add an answer (to a pending query or any other). */
+    void answer(core::dns_query q, core::dns_answer a);
+    /** The report after step() returned DONE. */
+    [[nodiscard]] const report &result() const noexcept { return report_; }
+
+private:
+    evaluation(std::shared_ptr<const engine> eng, core::delivery_facts facts);
+    std::shared_ptr<const engine> eng_;
+    core::delivery_facts facts_;
+    core::header_block headers_;
+    core::dns_snapshot snapshot_;
+    std::vector<core::dns_query> pending_;
+    report report_;
+    int rounds_{0};
+};
+
+} // namespace authweight::adapters

@@ -1,0 +1,627 @@
+#include "json_io.hxx"
+
+#include "authweight/results.hxx"
+#include "authweight/rfc5322.hxx"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <limits>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace authweight::adapters {
+
+namespace {
+
+using json = nlohmann::json;
+using ordered = nlohmann::ordered_json;
+using core::error_code;
+using core::fail;
+
+/** nlohmann prefixes "[json.exception.parse_error.101] "; the rest is the useful part. */
+std::string parse_detail(const std::exception &e)
+{
+    std::string msg = e.what();
+    if (msg.starts_with("[json.exception.")) {
+        auto close = msg.find("] ");
+        if (close != std::string::npos)
+            msg.erase(0, close + 2);
+    }
+    return msg;
+}
+
+std::string type_name(const json &v)
+{
+    switch (v.type()) {
+    case json::value_t::null: return "null";
+    case json::value_t::boolean: return "boolean";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned: return "integer";
+    case json::value_t::number_float: return "number";
+    case json::value_t::object: return "object";
+    case json::value_t::array: return "array";
+    case json::value_t::string: return "string";
+    case json::value_t::binary: return "binary";
+    case json::value_t::discarded: break;
+    }
+    return "nothing";
+}
+
+/** "'path': text", or just "text" at the document root. */
+std::string at_path(const std::string &path, const std::string &text)
+{
+    return path.empty() ? text : "'" + path + "': " + text;
+}
+
+std::string child_path(const std::string &path, const std::string &key)
+{
+    return path.empty() ? key : path + "." + key;
+}
+
+/** Code points of a UTF-8 string (JSON Schema counts characters, not bytes). */
+std::size_t utf8_length(const std::string &s)
+{
+    std::size_t n = 0;
+    for (unsigned char c : s)
+        if ((c & 0xC0) != 0x80)
+            ++n;
+    return n;
+}
+
+bool finite_number(const json &v)
+{
+    return v.is_number() && std::isfinite(v.get<double>());
+}
+
+// ---------------------------------------------------------------------------
+// A JSON Schema interpreter for the keywords schemas/authweight.schema.json
+// uses. It walks the schema, so adding a key there needs no change here; a
+// keyword it does not know is reported rather than silently skipped, so a
+// schema change can never weaken validation unnoticed.
+// ---------------------------------------------------------------------------
+
+const std::set<std::string, std::less<>> annotation_keywords{
+    "$schema", "$id", "$comment", "title", "description", "default", "examples",
+};
+
+class schema_checker {
+public:
+    /** @return BAD_CONFIG naming the path, or INTERNAL for a schema it cannot read. */
+    [[nodiscard]] core::result<void> check(const json &schema, const json &value,
+                                           const std::string &path) const
+    {
+        if (schema.is_boolean()) {
+            if (schema.get<bool>())
+                return {};
+            return fail(error_code::BAD_CONFIG, at_path(path, "not allowed"));
+        }
+        if (!schema.is_object())
+            return fail(error_code::INTERNAL, "config schema: a schema at '" + path + "' is not an object");
+        for (const auto &[kw, arg] : schema.items()) {
+            if (annotation_keywords.contains(kw) || kw == "type" || kw == "enum" ||
+                kw == "minimum" || kw == "maximum" || kw == "minLength" ||
+                kw == "properties" || kw == "additionalProperties" || kw == "items")
+                continue;
+            return fail(error_code::INTERNAL, "config schema: unsupported keyword '" + kw + "'");
+        }
+
+        if (auto it = schema.find("type"); it != schema.end())
+            if (auto r = check_type(*it, value, path); !r)
+                return r;
+        if (auto it = schema.find("enum"); it != schema.end())
+            if (auto r = check_enum(*it, value, path); !r)
+                return r;
+        if (value.is_number())
+            if (auto r = check_bounds(schema, value, path); !r)
+                return r;
+        if (value.is_string())
+            if (auto it = schema.find("minLength"); it != schema.end()) {
+                if (!it->is_number_unsigned())
+                    return fail(error_code::INTERNAL, "config schema: bad minLength at '" + path + "'");
+                auto min = it->get<std::size_t>();
+                if (utf8_length(value.get_ref<const std::string &>()) < min)
+                    return fail(error_code::BAD_CONFIG,
+                                at_path(path, "must be at least " + std::to_string(min) +
+                                                  (min == 1 ? " character long" : " characters long")));
+            }
+        if (value.is_object())
+            if (auto r = check_object(schema, value, path); !r)
+                return r;
+        if (value.is_array())
+            if (auto it = schema.find("items"); it != schema.end()) {
+                std::size_t i = 0;
+                for (const auto &elem : value) {
+                    if (auto r = check(*it, elem, path + "[" + std::to_string(i) + "]"); !r)
+                        return r;
+                    ++i;
+                }
+            }
+        return {};
+    }
+
+    /** Insert every missing property's "default", recursively. */
+    void apply_defaults(const json &schema, json &value) const
+    {
+        if (!schema.is_object())
+            return;
+        if (value.is_object())
+            if (auto props = schema.find("properties"); props != schema.end() && props->is_object())
+                for (const auto &[key, sub] : props->items()) {
+                    if (!value.contains(key) && sub.is_object() && sub.contains("default"))
+                        value[key] = sub["default"];
+                    if (value.contains(key))
+                        apply_defaults(sub, value[key]);
+                }
+        if (value.is_array())
+            if (auto items = schema.find("items"); items != schema.end())
+                for (auto &elem : value)
+                    apply_defaults(*items, elem);
+    }
+
+private:
+    [[nodiscard]] static bool has_type(const json &v, std::string_view t)
+    {
+        if (t == "object") return v.is_object();
+        if (t == "array") return v.is_array();
+        if (t == "string") return v.is_string();
+        if (t == "boolean") return v.is_boolean();
+        if (t == "null") return v.is_null();
+        if (t == "number") return finite_number(v);
+        // JSON Schema: an integer is any number with a zero fractional part (1.0 counts).
+        if (t == "integer")
+            return v.is_number_integer() ||
+                   (finite_number(v) && std::trunc(v.get<double>()) == v.get<double>());
+        return false;
+    }
+
+    [[nodiscard]] static core::result<void> check_type(const json &t, const json &value,
+                                                       const std::string &path)
+    {
+        static const std::set<std::string, std::less<>> known{"object", "array", "string", "boolean",
+                                                              "null", "number", "integer"};
+        std::vector<std::string> wanted;
+        if (t.is_string())
+            wanted.push_back(t.get<std::string>());
+        else if (t.is_array())
+            for (const auto &e : t)
+                if (e.is_string())
+                    wanted.push_back(e.get<std::string>());
+        if (wanted.empty())
+            return fail(error_code::INTERNAL, "config schema: bad type at '" + path + "'");
+        std::string list;
+        for (const auto &w : wanted) {
+            if (!known.contains(w))
+                return fail(error_code::INTERNAL, "config schema: unknown type '" + w + "'");
+            if (has_type(value, w))
+                return {};
+            list += (list.empty() ? "" : " or ") + w;
+        }
+        return fail(error_code::BAD_CONFIG, at_path(path, "expected " + list + ", got " + type_name(value)));
+    }
+
+    [[nodiscard]] static core::result<void> check_enum(const json &e, const json &value,
+                                                       const std::string &path)
+    {
+        if (!e.is_array())
+            return fail(error_code::INTERNAL, "config schema: bad enum at '" + path + "'");
+        std::string list;
+        for (const auto &choice : e) {
+            if (choice == value)
+                return {};
+            list += list.empty() ? "" : ", ";
+            list += choice.is_string() ? choice.get<std::string>() : choice.dump();
+        }
+        return fail(error_code::BAD_CONFIG, at_path(path, "must be one of " + list));
+    }
+
+    [[nodiscard]] static core::result<void> check_bounds(const json &schema, const json &value,
+                                                         const std::string &path)
+    {
+        if (!finite_number(value))
+            return fail(error_code::BAD_CONFIG, at_path(path, "must be a finite number"));
+        const double v = value.get<double>();
+        for (const char *kw : {"minimum", "maximum"}) {
+            auto it = schema.find(kw);
+            if (it == schema.end())
+                continue;
+            if (!finite_number(*it))
+                return fail(error_code::INTERNAL,
+                            std::string("config schema: bad ") + kw + " at '" + path + "'");
+            const double bound = it->get<double>();
+            const bool is_min = kw[1] == 'i';
+            if (is_min ? v < bound : v > bound)
+                return fail(error_code::BAD_CONFIG,
+                            at_path(path, std::string("must be ") + (is_min ? ">= " : "<= ") + it->dump()));
+        }
+        return {};
+    }
+
+    [[nodiscard]] core::result<void> check_object(const json &schema, const json &value,
+                                                  const std::string &path) const
+    {
+        const json empty = json::object();
+        auto props_it = schema.find("properties");
+        const json &props = props_it != schema.end() ? *props_it : empty;
+        if (!props.is_object())
+            return fail(error_code::INTERNAL, "config schema: bad properties at '" + path + "'");
+        auto extra_it = schema.find("additionalProperties");
+        for (const auto &[key, sub] : value.items()) {
+            const auto where = child_path(path, key);
+            if (auto p = props.find(key); p != props.end()) {
+                if (auto r = check(*p, sub, where); !r)
+                    return r;
+                continue;
+            }
+            if (extra_it == schema.end())
+                continue;
+            if (extra_it->is_boolean() && !extra_it->get<bool>())
+                return fail(error_code::BAD_CONFIG, "unknown key '" + where + "'");
+            if (auto r = check(*extra_it, sub, where); !r)
+                return r;
+        }
+        return {};
+    }
+};
+
+/** @param what the start of the message, e.g. "config is not valid JSON" */
+core::result<json> parse_json(std::string_view text, std::string_view what, error_code code)
+{
+    try {
+        return json::parse(text.begin(), text.end());
+    } catch (const json::exception &e) {
+        return fail(code, std::string(what) + ": " + parse_detail(e));
+    }
+}
+
+/**
+ * Reads the validated, defaulted document into the struct and notes which
+ * keys it took, so a schema key that reaches no field is caught (INTERNAL)
+ * instead of being accepted and ignored.
+ */
+class field_reader {
+public:
+    field_reader(const json &obj, std::string prefix) : obj_{obj}, prefix_{std::move(prefix)} {}
+
+    [[nodiscard]] const json &take(const std::string &key)
+    {
+        used_.insert(key);
+        auto it = obj_.find(key);
+        if (it == obj_.end())
+            throw missing{child_path(prefix_, key)};
+        return *it;
+    }
+    [[nodiscard]] core::result<void> all_used() const
+    {
+        for (const auto &[key, v] : obj_.items())
+            if (!used_.contains(key))
+                return fail(error_code::INTERNAL,
+                            "config schema key '" + child_path(prefix_, key) +
+                                "' is not read into core::config");
+        return {};
+    }
+    struct missing {
+        std::string path;
+    };
+
+private:
+    const json &obj_;
+    std::string prefix_;
+    std::set<std::string> used_;
+};
+
+core::result<int> to_int(const json &v, const std::string &path)
+{
+    const double d = v.get<double>();
+    if (!(d >= std::numeric_limits<int>::min() && d <= std::numeric_limits<int>::max()))
+        return fail(error_code::BAD_CONFIG, at_path(path, "out of range"));
+    return static_cast<int>(d);
+}
+
+std::vector<std::string> to_strings(const json &v)
+{
+    std::vector<std::string> out;
+    for (const auto &e : v)
+        out.push_back(e.get<std::string>());
+    return out;
+}
+
+core::result<core::config> fill_config(const json &doc)
+{
+    core::config c;
+    field_reader top{doc, ""};
+    c.enabled = top.take("enabled").get<bool>();
+    c.whitelist = to_strings(top.take("whitelist"));
+    c.protected_domains = to_strings(top.take("protected_domains"));
+    c.trust_budget = top.take("trust_budget").get<double>();
+    c.trust_symbols = to_strings(top.take("trust_symbols"));
+    c.unauthenticated_multiplier = top.take("unauthenticated_multiplier").get<double>();
+    c.unauthenticated_cap = top.take("unauthenticated_cap").get<double>();
+    c.auth_source = top.take("auth_source").get<std::string>();
+    auto dkim = to_int(top.take("max_dkim_signatures"), "max_dkim_signatures");
+    if (!dkim)
+        return std::unexpected(dkim.error());
+    c.max_dkim_signatures = *dkim;
+    auto rounds = to_int(top.take("max_dns_rounds"), "max_dns_rounds");
+    if (!rounds)
+        return std::unexpected(rounds.error());
+    c.max_dns_rounds = *rounds;
+    c.trusted_authserv_ids = to_strings(top.take("trusted_authserv_ids"));
+
+    field_reader rep{top.take("reputation"), "reputation"};
+    c.reputation.backend = rep.take("backend").get<std::string>();
+    if (auto r = rep.all_used(); !r)
+        return std::unexpected(r.error());
+    if (auto r = top.all_used(); !r)
+        return std::unexpected(r.error());
+    return c;
+}
+
+// --- facts -----------------------------------------------------------------
+
+core::result<std::string> fact_string(const json &v, const std::string &key)
+{
+    if (v.is_null())
+        return std::string{};
+    if (!v.is_string())
+        return fail(error_code::BAD_INPUT, "'" + key + "': expected string, got " + type_name(v));
+    return v.get<std::string>();
+}
+
+core::result<double> fact_score(const json &v, const std::string &key)
+{
+    if (!finite_number(v))
+        return fail(error_code::BAD_INPUT, "'" + key + "': expected a finite number, got " + type_name(v));
+    return v.get<double>();
+}
+
+core::result<void> parse_external(const json &v, std::vector<core::external_symbol> &out)
+{
+    if (v.is_object()) {
+        for (const auto &[name, score] : v.items()) {
+            if (name.empty())
+                return fail(error_code::BAD_INPUT, "'external': empty symbol name");
+            auto s = fact_score(score, "external." + name);
+            if (!s)
+                return std::unexpected(s.error());
+            out.push_back({name, *s});
+        }
+        return {};
+    }
+    if (!v.is_array())
+        return fail(error_code::BAD_INPUT, "'external': expected array or object, got " + type_name(v));
+    std::size_t i = 0;
+    for (const auto &e : v) {
+        const auto where = "external[" + std::to_string(i++) + "]";
+        if (!e.is_object())
+            return fail(error_code::BAD_INPUT, "'" + where + "': expected object, got " + type_name(e));
+        core::external_symbol sym;
+        bool have_name = false, have_score = false;
+        for (const auto &[key, val] : e.items()) {
+            if (key == "name") {
+                if (!val.is_string() || val.get_ref<const std::string &>().empty())
+                    return fail(error_code::BAD_INPUT, "'" + where + ".name': expected a non-empty string");
+                sym.name = val.get<std::string>();
+                have_name = true;
+            } else if (key == "score") {
+                auto s = fact_score(val, where + ".score");
+                if (!s)
+                    return std::unexpected(s.error());
+                sym.score = *s;
+                have_score = true;
+            } else {
+                return fail(error_code::BAD_INPUT, "unknown fact '" + where + "." + key + "'");
+            }
+        }
+        if (!have_name || !have_score)
+            return fail(error_code::BAD_INPUT, "'" + where + "': needs both name and score");
+        out.push_back(std::move(sym));
+    }
+    return {};
+}
+
+double round4(double x)
+{
+    if (!std::isfinite(x))
+        return x;
+    const double r = std::round(x * 10000.0) / 10000.0;
+    return r == 0.0 ? 0.0 : r; // no "-0.0" in the output
+}
+
+ordered string_or_null(const std::string &s)
+{
+    return s.empty() ? ordered(nullptr) : ordered(s);
+}
+
+std::string dump(const ordered &j, int indent)
+{
+    // Reasons and names can carry bytes from the message that are not UTF-8;
+    // replace them rather than fail the whole report.
+    return j.dump(indent < 0 ? -1 : indent, ' ', false, ordered::error_handler_t::replace);
+}
+
+} // namespace
+
+core::result<core::config> parse_config(std::string_view json_text)
+{
+    auto doc = parse_json(json_text, "config is not valid JSON", error_code::BAD_CONFIG);
+    if (!doc)
+        return std::unexpected(doc.error());
+    auto schema = parse_json(config_schema_text(), "the embedded config schema is not valid JSON",
+                             error_code::INTERNAL);
+    if (!schema)
+        return std::unexpected(schema.error());
+
+    // Every access below is type-checked first; the handlers are a backstop
+    // so that nothing thrown inside nlohmann-json leaves this function.
+    try {
+        const schema_checker checker;
+        if (auto r = checker.check(*schema, *doc, ""); !r)
+            return std::unexpected(r.error());
+        checker.apply_defaults(*schema, *doc);
+        // The defaults must themselves satisfy the schema.
+        if (auto r = checker.check(*schema, *doc, ""); !r)
+            return fail(error_code::INTERNAL, "config schema defaults are invalid: " + r.error().message());
+        return fill_config(*doc);
+    } catch (const field_reader::missing &m) {
+        return fail(error_code::INTERNAL, "config key '" + m.path + "' has no value and no schema default");
+    } catch (const json::exception &e) {
+        return fail(error_code::INTERNAL, std::string("config: ") + e.what());
+    }
+}
+
+namespace {
+
+core::result<core::delivery_facts> parse_facts_document(std::string_view json_text)
+{
+    auto doc = parse_json(json_text, "facts are not valid JSON", error_code::BAD_INPUT);
+    if (!doc)
+        return std::unexpected(doc.error());
+    if (!doc->is_object())
+        return fail(error_code::BAD_INPUT, "facts: expected object, got " + type_name(*doc));
+
+    core::delivery_facts f;
+    auto &c = f.connection;
+    const std::pair<const char *, std::string *> strings[] = {
+        {"ip", &c.client_ip},          {"helo", &c.helo},
+        {"hostname", &c.hostname},     {"tls_version", &c.tls_version},
+        {"tls_cipher", &c.tls_cipher}, {"tls_source", &c.tls_source},
+        {"user", &c.auth_user},
+    };
+    // null means "not given" for every fact.
+    for (const auto &[key, val] : doc->items()) {
+        bool done = false;
+        for (const auto &[name, field] : strings)
+            if (key == name) {
+                auto s = fact_string(val, key);
+                if (!s)
+                    return std::unexpected(s.error());
+                *field = std::move(*s);
+                done = true;
+            }
+        if (done)
+            continue;
+        if (key == "fcrdns") {
+            if (val.is_boolean())
+                c.fcrdns = val.get<bool>();
+            else if (!val.is_null())
+                return fail(error_code::BAD_INPUT, "'fcrdns': expected boolean, got " + type_name(val));
+        } else if (key == "mail_from") {
+            if (val.is_string())
+                f.envelope.mail_from = val.get<std::string>();
+            else if (!val.is_null())
+                return fail(error_code::BAD_INPUT, "'mail_from': expected string, got " + type_name(val));
+        } else if (key == "rcpt") {
+            if (val.is_null())
+                continue;
+            if (!val.is_array())
+                return fail(error_code::BAD_INPUT, "'rcpt': expected array, got " + type_name(val));
+            std::size_t i = 0;
+            for (const auto &r : val) {
+                if (!r.is_string())
+                    return fail(error_code::BAD_INPUT,
+                                "'rcpt[" + std::to_string(i) + "]': expected string, got " + type_name(r));
+                f.envelope.rcpt.push_back(r.get<std::string>());
+                ++i;
+            }
+        } else if (key == "message") {
+            if (val.is_string()) {
+                f.message = val.get<std::string>();
+                f.has_message = true;
+            } else if (!val.is_null()) {
+                return fail(error_code::BAD_INPUT, "'message': expected string, got " + type_name(val));
+            }
+        } else if (key == "external") {
+            if (val.is_null())
+                continue;
+            if (auto r = parse_external(val, f.external); !r)
+                return std::unexpected(r.error());
+        } else {
+            return fail(error_code::BAD_INPUT, "unknown fact '" + key + "'");
+        }
+    }
+    return f;
+}
+
+} // namespace
+
+core::result<core::delivery_facts> parse_facts(std::string_view json_text)
+{
+    try {
+        return parse_facts_document(json_text);
+    } catch (const json::exception &e) {
+        return fail(error_code::INTERNAL, std::string("facts: ") + e.what());
+    }
+}
+
+std::string report_to_json(const report &r, int indent)
+{
+    const auto &a = r.auth;
+    ordered out = ordered::object();
+    out["spf"] = {{"result", core::to_string(a.spf.result)},
+                  {"domain", a.spf.domain},
+                  {"identity", a.spf.identity}};
+    out["senderid"] = {{"result", core::to_string(a.senderid.result)},
+                       {"pra", a.senderid.pra},
+                       {"mfrom_result", core::to_string(a.senderid.mfrom_result)}};
+    ordered dkim = ordered::array();
+    for (const auto &d : a.dkim)
+        dkim.push_back({{"domain", d.domain},
+                        {"selector", d.selector},
+                        {"algorithm", d.algorithm},
+                        {"result", core::to_string(d.result)}});
+    out["dkim"] = std::move(dkim);
+    out["dmarc"] = {{"result", core::to_string(a.dmarc.result)},
+                    {"policy", a.dmarc.policy == core::dmarc_policy::UNKNOWN
+                                   ? ordered(nullptr)
+                                   : ordered(core::to_string(a.dmarc.policy))},
+                    {"from_domain", a.dmarc.from_domain},
+                    {"spf_aligned", a.dmarc.spf_aligned},
+                    {"dkim_aligned", a.dmarc.dkim_aligned}};
+    out["tls"] = {{"version", r.tls.version_text},
+                  {"cipher", r.tls.cipher},
+                  {"source", r.tls.source},
+                  {"legacy", r.tls.legacy}};
+    ordered symbols = ordered::array();
+    for (const auto &s : r.verdict.symbols) {
+        ordered opts = ordered::array();
+        for (const auto &o : s.options)
+            opts.push_back(o);
+        symbols.push_back({{"name", s.name},
+                           {"score", round4(s.score)},
+                           {"reason", s.reason},
+                           {"options", std::move(opts)}});
+    }
+    out["symbols"] = std::move(symbols);
+    out["score"] = round4(r.verdict.score);
+
+    const bool single = r.from.status == core::from_status::SINGLE;
+    out["from"] = {{"status", core::to_string(r.from.status)},
+                   {"address", single ? ordered(r.from.author.address()) : ordered(nullptr)},
+                   {"domain", single ? string_or_null(r.from.author.domain) : ordered(nullptr)}};
+    ordered marks = ordered::array();
+    for (const auto &m : r.host.names())
+        marks.push_back(m);
+    out["host"] = {{"marks", std::move(marks)}};
+    ordered look = ordered::array();
+    for (const auto &l : r.lookalikes)
+        look.push_back({{"domain", l.domain},
+                        {"imitates", l.imitates},
+                        {"form", core::to_string(l.form)}});
+    out["lookalikes"] = std::move(look);
+    out["whitelist"] = r.whitelist_entry ? ordered(*r.whitelist_entry) : ordered(nullptr);
+    out["dns_rounds"] = r.dns_rounds;
+    return dump(out, indent);
+}
+
+std::string queries_to_json(const std::vector<core::dns_query> &q)
+{
+    ordered out = ordered::array();
+    for (const auto &x : q)
+        out.push_back({{"name", x.name}, {"type", core::to_string(x.type)}});
+    return dump(out, -1);
+}
+
+} // namespace authweight::adapters

@@ -1,0 +1,45 @@
+/**
+ * @file json_io.hxx
+ * @brief JSON in and out (nlohmann-json): the config, checked against
+ *        schemas/authweight.schema.json (embedded at build time); delivery
+ *        facts; the report as DESIGN.md's CLI output.
+ */
+#pragma once
+
+#include "authweight/config.hxx"
+#include "authweight/dns.hxx"
+#include "authweight/error.hxx"
+#include "authweight/facts.hxx"
+#include "engine.hxx"
+
+#include <string>
+#include <string_view>
+
+namespace authweight::adapters {
+
+/** The embedded schema text. */
+[[nodiscard]] std::string_view config_schema_text() noexcept;
+
+/**
+ * Parse and validate a config document. Unknown keys, wrong types, values
+ * out of range or not in an enum give BAD_CONFIG with a message naming the
+ * key path ("unknown key 'trust_budgett'", "'trust_budget': expected number").
+ * Missing keys take the schema's defaults.
+ */
+[[nodiscard]] core::result<core::config> parse_config(std::string_view json_text);
+
+/**
+ * Delivery facts from JSON (the C ABI and Lua module use this):
+ * {"ip","helo","hostname","fcrdns","tls_version","tls_cipher","tls_source",
+ *  "user","mail_from","rcpt":[...],"message","external":[{"name","score"}]}.
+ * All keys optional. BAD_INPUT names the key with a wrong type.
+ */
+[[nodiscard]] core::result<core::delivery_facts> parse_facts(std::string_view json_text);
+
+/** The report as one JSON object (DESIGN.md's CLI output), compact. */
+[[nodiscard]] std::string report_to_json(const report &r, int indent = -1);
+
+/** A list of queries as a JSON array of {"name","type"}. */
+[[nodiscard]] std::string queries_to_json(const std::vector<core::dns_query> &q);
+
+} // namespace authweight::adapters

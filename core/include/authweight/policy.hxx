@@ -1,0 +1,69 @@
+/**
+ * @file policy.hxx
+ * @brief The policy engine: facts plus authentication results in, a
+ *        verdict out. Pure functions, no I/O (DESIGN principles 1-6, 8).
+ */
+#pragma once
+
+#include "authweight/config.hxx"
+#include "authweight/facts.hxx"
+#include "authweight/host.hxx"
+#include "authweight/lookalike.hxx"
+#include "authweight/results.hxx"
+#include "authweight/rfc5322.hxx"
+#include "authweight/tls.hxx"
+#include "authweight/whitelist.hxx"
+
+#include <string>
+#include <vector>
+
+namespace authweight::core {
+
+/** One symbol in a verdict. */
+struct symbol_hit {
+    std::string name;
+    double score{0.0};
+    std::string reason;                 ///< one line, for humans
+    std::vector<std::string> options;   ///< rspamd symbol options
+};
+
+struct verdict {
+    std::vector<symbol_hit> symbols;
+    double score{0.0};                  ///< sum of authweight's own symbols
+    [[nodiscard]] const symbol_hit *find(std::string_view name) const;
+};
+
+/** Everything the policy reads, already computed. */
+struct policy_input {
+    const config *cfg{nullptr};
+    const domain_services *ds{nullptr};
+    bool has_message{false};            ///< header checks ran (Sender ID, DKIM symbols)
+    bool smtp_authenticated{false};     ///< SMTP AUTH: a submission, not a botnet
+    tls_assessment tls;
+    host_marks host;
+    from_identity from;                 ///< From with its domain as A-label
+    std::string mail_from_domain;       ///< A-label, "" for null sender / unknown
+    auth_results auth;
+    std::vector<lookalike_match> lookalikes;
+    std::vector<external_symbol> external;  ///< other modules' symbols
+    const whitelist *wl{nullptr};
+    const lookalike_detector *protect{nullptr};  ///< protected-domain list
+};
+
+/** Whether the From domain is authenticated by aligned SPF or DKIM. */
+[[nodiscard]] bool aligned(const auth_results &a) noexcept;
+
+/**
+ * The trust budget (principle 5): the sum of authentication-derived
+ * negative weight, own and external (trust_symbols), never goes below
+ * -budget. @return the positive weight to add back (0 when within budget).
+ */
+[[nodiscard]] double trust_cap(const std::vector<symbol_hit> &own,
+                               const std::vector<external_symbol> &external,
+                               const std::vector<std::string> &trust_symbols,
+                               double budget);
+
+/** Evaluate the policy. Deterministic; never fails. */
+[[nodiscard]] verdict evaluate_policy(const policy_input &in);
+
+} // namespace authweight::core

@@ -1,0 +1,88 @@
+#include "authweight/dns.hxx"
+
+#include <array>
+#include <utility>
+
+namespace authweight::core {
+
+namespace {
+constexpr std::array<std::pair<dns_type, std::string_view>, 6> type_names{{
+    {dns_type::A, "A"}, {dns_type::AAAA, "AAAA"}, {dns_type::MX, "MX"},
+    {dns_type::TXT, "TXT"}, {dns_type::PTR, "PTR"}, {dns_type::CNAME, "CNAME"},
+}};
+constexpr std::array<std::pair<dns_status, std::string_view>, 5> status_names{{
+    {dns_status::OK, "ok"}, {dns_status::NXDOMAIN, "nxdomain"}, {dns_status::NODATA, "nodata"},
+    {dns_status::TEMPFAIL, "tempfail"}, {dns_status::MALFORMED, "malformed"},
+}};
+
+bool iequals(std::string_view a, std::string_view b) noexcept
+{
+    if (a.size() != b.size())
+        return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        auto x = a[i], y = b[i];
+        if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 32);
+        if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 32);
+        if (x != y)
+            return false;
+    }
+    return true;
+}
+} // namespace
+
+std::string_view to_string(dns_type t) noexcept
+{
+    for (const auto &[v, n] : type_names)
+        if (v == t)
+            return n;
+    return "?";
+}
+
+std::optional<dns_type> dns_type_from_string(std::string_view s) noexcept
+{
+    for (const auto &[v, n] : type_names)
+        if (iequals(n, s))
+            return v;
+    return std::nullopt;
+}
+
+std::string_view to_string(dns_status s) noexcept
+{
+    for (const auto &[v, n] : status_names)
+        if (v == s)
+            return n;
+    return "?";
+}
+
+std::optional<dns_status> dns_status_from_string(std::string_view s) noexcept
+{
+    for (const auto &[v, n] : status_names)
+        if (iequals(n, s))
+            return v;
+    return std::nullopt;
+}
+
+std::string dns_snapshot::normalize_name(std::string_view name)
+{
+    if (!name.empty() && name.back() == '.')
+        name.remove_suffix(1);
+    std::string out(name);
+    for (auto &c : out)
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c + 32);
+    return out;
+}
+
+void dns_snapshot::add(dns_query q, dns_answer a)
+{
+    q.name = normalize_name(q.name);
+    answers_.insert_or_assign(std::move(q), std::move(a));
+}
+
+const dns_answer *dns_snapshot::find(const dns_query &q) const
+{
+    auto it = answers_.find(dns_query{normalize_name(q.name), q.type});
+    return it == answers_.end() ? nullptr : &it->second;
+}
+
+} // namespace authweight::core

@@ -1,0 +1,1173 @@
+// Lua C module authweight_core, for LuaJIT 2.1 (the Lua 5.1 API, rspamd)
+// and Lua 5.4, from this one file.
+//
+// It speaks only the C ABI of authweight.h, so the C++ core stays behind
+// one boundary. Rules kept here (STYLE.md §3):
+//  - bad arguments raise (luaL_check*, "attempt to use a closed ... handle");
+//    failures that depend on the data return nil, msg, code;
+//  - a userdata gets its __gc before the native handle is acquired;
+//  - no Lua function has a C++ object with a destructor alive in its frame,
+//    because Lua 5.4 built as C unwinds with longjmp. Text built here lives
+//    in "authweight.buffer" userdata, which the collector frees, and the
+//    C++ JSON parser runs in a noexcept helper that calls no Lua API.
+//
+// Lua tables are written as JSON by a small serializer. An empty table is
+// ambiguous (array or object); for the config it takes the "type" of its
+// key path in the embedded schema (an "array" key gives [], anything else
+// {}), for the facts the module knows rcpt and external are arrays.
+#include "authweight.h"
+
+#include <nlohmann/json.hpp>
+
+extern "C" {
+#include <lauxlib.h>
+#include <lua.h>
+}
+
+#include <algorithm>
+#include <charconv>
+#include <climits>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#define AW_EXPORT __attribute__((visibility("default")))
+
+namespace {
+
+// ---- Lua 5.1 / 5.4 shims ----------------------------------------------------
+
+#if LUA_VERSION_NUM < 502
+size_t aw_rawlen(lua_State *L, int idx)
+{
+    return lua_objlen(L, idx);
+}
+int aw_absindex(lua_State *L, int idx)
+{
+    return (idx > 0 || idx <= LUA_REGISTRYINDEX) ? idx : lua_gettop(L) + idx + 1;
+}
+#else
+size_t aw_rawlen(lua_State *L, int idx)
+{
+    return static_cast<size_t>(lua_rawlen(L, idx));
+}
+int aw_absindex(lua_State *L, int idx)
+{
+    return lua_absindex(L, idx);
+}
+#endif
+
+/** Pop the value on top and make it the link of the userdata at `idx`
+ *  (uservalue in 5.2+, a one-element environment table in 5.1). */
+void set_link(lua_State *L, int idx)
+{
+    idx = aw_absindex(L, idx);
+#if LUA_VERSION_NUM < 502
+    lua_createtable(L, 1, 0);
+    lua_insert(L, -2);
+    lua_rawseti(L, -2, 1);
+    lua_setfenv(L, idx);
+#else
+    lua_setuservalue(L, idx);
+#endif
+}
+
+/** Plain luaL_setfuncs without upvalues: Lua 5.1 lacks it. */
+void set_funcs(lua_State *L, const luaL_Reg *r)
+{
+    for (; r->name != nullptr; ++r) {
+        lua_pushcfunction(L, r->func);
+        lua_setfield(L, -2, r->name);
+    }
+}
+
+void set_metatable(lua_State *L, const char *name)
+{
+    luaL_getmetatable(L, name);
+    lua_setmetatable(L, -2);
+}
+
+constexpr const char *CTX_MT = "authweight.ctx";
+constexpr const char *EVAL_MT = "authweight.eval";
+constexpr const char *BUF_MT = "authweight.buffer";
+constexpr const char *SCHEMA_KEY = "authweight.schema";
+constexpr const char *CLOSED_MSG = "attempt to use a closed authweight handle";
+constexpr int MAX_DEPTH = 32;
+constexpr size_t MAX_RECORDS = 4096;
+
+struct ctx_handle {
+    authweight_ctx *ptr;
+};
+struct eval_handle {
+    authweight_eval *ptr;
+};
+
+// ---- buffers owned by the collector ------------------------------------------
+
+struct buffer {
+    char *p;
+    size_t len;
+    size_t cap;
+    void (*release)(void *);
+};
+
+void release_malloc(void *p)
+{
+    std::free(p);
+}
+
+void release_abi(void *p)
+{
+    authweight_free(p);
+}
+
+buffer *new_buffer(lua_State *L)
+{
+    auto *b = static_cast<buffer *>(lua_newuserdata(L, sizeof(buffer)));
+    b->p = nullptr;
+    b->len = 0;
+    b->cap = 0;
+    b->release = release_malloc;
+    set_metatable(L, BUF_MT);
+    return b;
+}
+
+int buffer_gc(lua_State *L)
+{
+    auto *b = static_cast<buffer *>(luaL_checkudata(L, 1, BUF_MT));
+    if (b->p != nullptr && b->release != nullptr)
+        b->release(b->p);
+    b->p = nullptr;
+    b->len = b->cap = 0;
+    return 0;
+}
+
+bool buf_add(buffer *b, const void *s, size_t n) noexcept
+{
+    if (n > b->cap - b->len) {
+        size_t need = b->len + n;
+        if (need < b->len)
+            return false;
+        size_t cap = b->cap != 0 ? b->cap : 256;
+        while (cap < need)
+            cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+        void *np = std::realloc(b->p, cap);
+        if (np == nullptr)
+            return false;
+        b->p = static_cast<char *>(np);
+        b->cap = cap;
+    }
+    if (n != 0)
+        std::memcpy(b->p + b->len, s, n);
+    b->len += n;
+    return true;
+}
+
+// ---- JSON text -> tape (C++, no Lua) -> Lua values (Lua, no C++) ---------------
+//
+// The tape is a flat byte string: one op byte, then its payload.
+//   'n' 't' 'f'           null, true, false
+//   'i' int64 / 'd' double
+//   's' size_t n, n bytes
+//   'a' size_t n, n values / 'o' size_t n, n (string, value) pairs
+
+bool tape_raw(buffer *b, const void *p, size_t n) noexcept
+{
+    return buf_add(b, p, n);
+}
+
+bool tape_op(buffer *b, char op) noexcept
+{
+    return tape_raw(b, &op, 1);
+}
+
+bool tape_size(buffer *b, char op, size_t n) noexcept
+{
+    return tape_op(b, op) && tape_raw(b, &n, sizeof n);
+}
+
+bool tape_string(buffer *b, const std::string &s) noexcept
+{
+    return tape_size(b, 's', s.size()) && tape_raw(b, s.data(), s.size());
+}
+
+bool tape_value(buffer *b, const nlohmann::json &j, int depth)
+{
+    if (depth > MAX_DEPTH)
+        return false;
+    switch (j.type()) {
+    case nlohmann::json::value_t::null:
+    case nlohmann::json::value_t::discarded:
+        return tape_op(b, 'n');
+    case nlohmann::json::value_t::boolean:
+        return tape_op(b, j.get<bool>() ? 't' : 'f');
+    case nlohmann::json::value_t::number_integer: {
+        auto v = j.get<std::int64_t>();
+        return tape_op(b, 'i') && tape_raw(b, &v, sizeof v);
+    }
+    case nlohmann::json::value_t::number_unsigned: {
+        auto u = j.get<std::uint64_t>();
+        if (u <= static_cast<std::uint64_t>(INT64_MAX)) {
+            auto v = static_cast<std::int64_t>(u);
+            return tape_op(b, 'i') && tape_raw(b, &v, sizeof v);
+        }
+        auto d = static_cast<double>(u);
+        return tape_op(b, 'd') && tape_raw(b, &d, sizeof d);
+    }
+    case nlohmann::json::value_t::number_float: {
+        auto d = j.get<double>();
+        return tape_op(b, 'd') && tape_raw(b, &d, sizeof d);
+    }
+    case nlohmann::json::value_t::string:
+    case nlohmann::json::value_t::binary:
+        return tape_string(b, j.is_string() ? j.get_ref<const std::string &>() : std::string{});
+    case nlohmann::json::value_t::array:
+        if (!tape_size(b, 'a', j.size()))
+            return false;
+        for (const auto &v : j)
+            if (!tape_value(b, v, depth + 1))
+                return false;
+        return true;
+    case nlohmann::json::value_t::object:
+        if (!tape_size(b, 'o', j.size()))
+            return false;
+        for (const auto &[k, v] : j.items())
+            if (!tape_string(b, k) || !tape_value(b, v, depth + 1))
+                return false;
+        return true;
+    }
+    return false;
+}
+
+/** @return AUTHWEIGHT_OK, AUTHWEIGHT_E_NOMEM, or AUTHWEIGHT_E_INTERNAL for
+ *  text that is not JSON or nests too deeply. */
+int json_to_tape(const char *text, size_t len, buffer *out) noexcept
+{
+    try {
+        auto j = nlohmann::json::parse(text, text + len);
+        return tape_value(out, j, 0) ? AUTHWEIGHT_OK : AUTHWEIGHT_E_INTERNAL;
+    } catch (const std::bad_alloc &) {
+        return AUTHWEIGHT_E_NOMEM;
+    } catch (...) {
+        return AUTHWEIGHT_E_INTERNAL;
+    }
+}
+
+struct tape_reader {
+    const char *p;
+    size_t len;
+    size_t pos;
+};
+
+bool tape_read(tape_reader &r, void *dst, size_t n)
+{
+    if (n > r.len - r.pos)
+        return false;
+    std::memcpy(dst, r.p + r.pos, n);
+    r.pos += n;
+    return true;
+}
+
+int table_hint(size_t n)
+{
+    return n > 4096 ? 0 : static_cast<int>(n);
+}
+
+/** Push the next tape value; JSON null becomes nil (an absent key). */
+bool replay(lua_State *L, tape_reader &r, int depth)
+{
+    char op = 0;
+    if (depth > MAX_DEPTH + 1 || !tape_read(r, &op, 1))
+        return false;
+    luaL_checkstack(L, 4, "authweight: JSON nested too deeply");
+    switch (op) {
+    case 'n':
+        lua_pushnil(L);
+        return true;
+    case 't':
+    case 'f':
+        lua_pushboolean(L, op == 't');
+        return true;
+    case 'i': {
+        std::int64_t v = 0;
+        if (!tape_read(r, &v, sizeof v))
+            return false;
+        lua_pushinteger(L, static_cast<lua_Integer>(v));
+        return true;
+    }
+    case 'd': {
+        double d = 0;
+        if (!tape_read(r, &d, sizeof d))
+            return false;
+        lua_pushnumber(L, static_cast<lua_Number>(d));
+        return true;
+    }
+    case 's': {
+        size_t n = 0;
+        if (!tape_read(r, &n, sizeof n) || n > r.len - r.pos)
+            return false;
+        lua_pushlstring(L, r.p + r.pos, n);
+        r.pos += n;
+        return true;
+    }
+    case 'a': {
+        size_t n = 0;
+        if (!tape_read(r, &n, sizeof n) || n > INT_MAX)
+            return false;
+        lua_createtable(L, table_hint(n), 0);
+        for (size_t k = 1; k <= n; ++k) {
+            if (!replay(L, r, depth + 1))
+                return false;
+            if (lua_isnil(L, -1))
+                lua_pop(L, 1);
+            else
+                lua_rawseti(L, -2, static_cast<int>(k));
+        }
+        return true;
+    }
+    case 'o': {
+        size_t n = 0;
+        if (!tape_read(r, &n, sizeof n))
+            return false;
+        lua_createtable(L, 0, table_hint(n));
+        for (size_t k = 0; k < n; ++k) {
+            if (!replay(L, r, depth + 1) || !lua_isstring(L, -1) || !replay(L, r, depth + 1))
+                return false;
+            if (lua_isnil(L, -1))
+                lua_pop(L, 2);
+            else
+                lua_rawset(L, -3);
+        }
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+// ---- failures --------------------------------------------------------------------
+
+int push_fail(lua_State *L, const char *msg, int code)
+{
+    lua_pushnil(L);
+    lua_pushstring(L, msg);
+    lua_pushinteger(L, code);
+    return 3;
+}
+
+/** nil, msg, code from a C ABI failure; frees errmsg before touching Lua. */
+int push_abi_fail(lua_State *L, int code, char *errmsg)
+{
+    char msg[1024];
+    std::snprintf(msg, sizeof msg, "%s", errmsg != nullptr ? errmsg : authweight_strerror(code));
+    authweight_free(errmsg);
+    return push_fail(L, msg, code);
+}
+
+/** Parse JSON text (owned by the caller, e.g. a buffer on the stack) into
+ *  a Lua value, or push nil, msg, code. */
+int push_json(lua_State *L, const char *text, size_t len)
+{
+    buffer *tape = new_buffer(L);
+    int rc = json_to_tape(text, len, tape);
+    if (rc != AUTHWEIGHT_OK)
+        return push_fail(L, authweight_strerror(rc), rc);
+    tape_reader r{tape->p, tape->len, 0};
+    if (!replay(L, r, 0))
+        return push_fail(L, "authweight: malformed JSON tape", AUTHWEIGHT_E_INTERNAL);
+    return 1;
+}
+
+// ---- Lua values -> JSON text ------------------------------------------------------
+
+struct writer {
+    lua_State *L;
+    buffer *b;
+    char path[256];
+    size_t plen;
+    char err[512];
+    int depth;
+};
+
+void put(writer &w, const char *s, size_t n)
+{
+    if (!buf_add(w.b, s, n))
+        luaL_error(w.L, "authweight: out of memory");
+}
+
+void put(writer &w, const char *s)
+{
+    put(w, s, std::strlen(s));
+}
+
+bool failf(writer &w, const char *what)
+{
+    // The path holds caller text: cap it.
+    std::snprintf(w.err, sizeof w.err, "%.*s: %s", static_cast<int>(std::min<size_t>(w.plen, 100)), w.path,
+                  what);
+    return false;
+}
+
+/** Append ".key" or "[i]" to the path; returns the length to restore. */
+size_t path_key(writer &w, const char *key, size_t keylen)
+{
+    size_t old = w.plen;
+    int n = std::snprintf(w.path + w.plen, sizeof w.path - w.plen, ".%.*s",
+                          static_cast<int>(keylen > 64 ? 64 : keylen), key);
+    if (n > 0)
+        w.plen = std::min(sizeof w.path - 1, w.plen + static_cast<size_t>(n));
+    return old;
+}
+
+size_t path_index(writer &w, size_t i)
+{
+    size_t old = w.plen;
+    int n = std::snprintf(w.path + w.plen, sizeof w.path - w.plen, "[%zu]", i);
+    if (n > 0)
+        w.plen = std::min(sizeof w.path - 1, w.plen + static_cast<size_t>(n));
+    return old;
+}
+
+void path_restore(writer &w, size_t old)
+{
+    w.plen = old;
+    w.path[old] = '\0';
+}
+
+/** Length of the valid UTF-8 sequence at s (RFC 3629 §4), 0 if invalid. */
+size_t utf8_len(const unsigned char *s, size_t n)
+{
+    auto cont = [&](size_t i, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
+        return i < n && s[i] >= lo && s[i] <= hi;
+    };
+    unsigned char c = s[0];
+    if (c >= 0xC2 && c <= 0xDF)
+        return cont(1) ? 2 : 0;
+    if (c == 0xE0)
+        return cont(1, 0xA0) && cont(2) ? 3 : 0;
+    if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF)
+        return cont(1) && cont(2) ? 3 : 0;
+    if (c == 0xED) // no UTF-16 surrogates
+        return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
+    if (c == 0xF0)
+        return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+    if (c >= 0xF1 && c <= 0xF3)
+        return cont(1) && cont(2) && cont(3) ? 4 : 0;
+    if (c == 0xF4)
+        return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
+    return 0;
+}
+
+/** A JSON string (RFC 8259 §7); invalid UTF-8 becomes U+FFFD so the text
+ *  stays valid JSON. */
+void put_string(writer &w, const char *p, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const auto *s = reinterpret_cast<const unsigned char *>(p);
+    put(w, "\"", 1);
+    size_t i = 0;
+    while (i < n) {
+        size_t run = i;
+        while (run < n && s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' && s[run] != '\\')
+            ++run;
+        if (run > i) {
+            put(w, p + i, run - i);
+            i = run;
+            continue;
+        }
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            char esc[7] = {'\\', 0, 0, 0, 0, 0, 0};
+            size_t len = 2;
+            switch (c) {
+            case '"': esc[1] = '"'; break;
+            case '\\': esc[1] = '\\'; break;
+            case '\b': esc[1] = 'b'; break;
+            case '\f': esc[1] = 'f'; break;
+            case '\n': esc[1] = 'n'; break;
+            case '\r': esc[1] = 'r'; break;
+            case '\t': esc[1] = 't'; break;
+            default:
+                esc[1] = 'u';
+                esc[2] = '0';
+                esc[3] = '0';
+                esc[4] = hex[c >> 4];
+                esc[5] = hex[c & 0xF];
+                len = 6;
+            }
+            put(w, esc, len);
+            ++i;
+            continue;
+        }
+        size_t len = utf8_len(s + i, n - i);
+        if (len == 0) {
+            put(w, "\xEF\xBF\xBD", 3);
+            ++i;
+        } else {
+            put(w, p + i, len);
+            i += len;
+        }
+    }
+    put(w, "\"", 1);
+}
+
+bool put_number(writer &w, int idx)
+{
+    char num[64];
+    std::to_chars_result res{};
+#if LUA_VERSION_NUM >= 503
+    if (lua_isinteger(w.L, idx)) {
+        res = std::to_chars(num, num + sizeof num, static_cast<long long>(lua_tointeger(w.L, idx)));
+        put(w, num, static_cast<size_t>(res.ptr - num));
+        return true;
+    }
+#endif
+    double d = static_cast<double>(lua_tonumber(w.L, idx));
+    if (!std::isfinite(d))
+        return failf(w, "not a finite number");
+    // Integral values print without ".0" (Lua 5.1 has only doubles).
+    if (d == std::floor(d) && std::fabs(d) < 9007199254740992.0)
+        res = std::to_chars(num, num + sizeof num, static_cast<long long>(d));
+    else
+        res = std::to_chars(num, num + sizeof num, d); // shortest round trip, no locale
+    if (res.ec != std::errc{})
+        return failf(w, "number cannot be written");
+    put(w, num, static_cast<size_t>(res.ptr - num));
+    return true;
+}
+
+/** Push schema[field] (and [key] of that when key != nullptr) or nil. */
+void push_schema_child(lua_State *L, int schema, const char *field, const char *key, size_t keylen)
+{
+    if (schema == 0 || !lua_istable(L, schema)) {
+        lua_pushnil(L);
+        return;
+    }
+    lua_getfield(L, schema, field);
+    if (key != nullptr) {
+        if (lua_istable(L, -1)) {
+            lua_pushlstring(L, key, keylen);
+            lua_rawget(L, -2);
+        } else {
+            lua_pushnil(L);
+        }
+        lua_remove(L, -2);
+    }
+}
+
+bool schema_says_array(lua_State *L, int schema)
+{
+    if (schema == 0 || !lua_istable(L, schema))
+        return false;
+    lua_getfield(L, schema, "type");
+    size_t n = 0;
+    const char *t = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &n) : nullptr;
+    bool array = t != nullptr && n == 5 && std::memcmp(t, "array", 5) == 0;
+    lua_pop(L, 1);
+    return array;
+}
+
+bool put_value(writer &w, int idx, int schema);
+
+bool put_table(writer &w, int idx, int schema)
+{
+    lua_State *L = w.L;
+    if (w.depth >= MAX_DEPTH)
+        return failf(w, "nested too deeply (a cycle?)");
+    luaL_checkstack(L, 8, "authweight: table nested too deeply");
+
+    size_t count = 0;
+    double max_index = 0;
+    bool string_keys = false, number_keys = false;
+    lua_pushnil(L);
+    while (lua_next(L, idx) != 0) {
+        lua_pop(L, 1);
+        ++count;
+        int kt = lua_type(L, -1);
+        if (kt == LUA_TSTRING) {
+            string_keys = true;
+        } else if (kt == LUA_TNUMBER) {
+            double k = static_cast<double>(lua_tonumber(L, -1));
+            if (!(k >= 1 && k == std::floor(k))) {
+                lua_pop(L, 1);
+                return failf(w, "table key is neither a string nor an array index");
+            }
+            number_keys = true;
+            max_index = std::max(max_index, k);
+        } else {
+            lua_pop(L, 1);
+            return failf(w, "table key is neither a string nor an array index");
+        }
+    }
+    if (string_keys && number_keys)
+        return failf(w, "table mixes array and object keys");
+    if (count == 0) {
+        put(w, schema_says_array(L, schema) ? "[]" : "{}");
+        return true;
+    }
+
+    ++w.depth;
+    if (number_keys) {
+        if (max_index != static_cast<double>(count))
+            return failf(w, "array has holes");
+        put(w, "[", 1);
+        for (size_t i = 1; i <= count; ++i) {
+            if (i > 1)
+                put(w, ",", 1);
+            size_t old = path_index(w, i);
+            push_schema_child(L, schema, "items", nullptr, 0);
+            lua_rawgeti(L, idx, static_cast<int>(i));
+            bool ok = put_value(w, aw_absindex(L, -1), schema != 0 ? aw_absindex(L, -2) : 0);
+            lua_pop(L, 2);
+            if (!ok)
+                return false;
+            path_restore(w, old);
+        }
+        put(w, "]", 1);
+    } else {
+        put(w, "{", 1);
+        bool first = true;
+        lua_pushnil(L);
+        while (lua_next(L, idx) != 0) {
+            size_t klen = 0;
+            const char *k = lua_tolstring(L, -2, &klen); // a string: lua_next is safe
+            if (!first)
+                put(w, ",", 1);
+            first = false;
+            put_string(w, k, klen);
+            put(w, ":", 1);
+            size_t old = path_key(w, k, klen);
+            push_schema_child(L, schema, "properties", k, klen);
+            bool ok = put_value(w, aw_absindex(L, -2), schema != 0 ? aw_absindex(L, -1) : 0);
+            lua_pop(L, 2);
+            if (!ok) {
+                lua_pop(L, 1);
+                return false;
+            }
+            path_restore(w, old);
+        }
+        put(w, "}", 1);
+    }
+    --w.depth;
+    return true;
+}
+
+bool put_value(writer &w, int idx, int schema)
+{
+    switch (lua_type(w.L, idx)) {
+    case LUA_TNIL:
+        put(w, "null");
+        return true;
+    case LUA_TBOOLEAN:
+        put(w, lua_toboolean(w.L, idx) ? "true" : "false");
+        return true;
+    case LUA_TNUMBER:
+        return put_number(w, idx);
+    case LUA_TSTRING: {
+        size_t n = 0;
+        const char *s = lua_tolstring(w.L, idx, &n);
+        put_string(w, s, n);
+        return true;
+    }
+    case LUA_TTABLE:
+        return put_table(w, idx, schema);
+    default: {
+        char what[64];
+        std::snprintf(what, sizeof what, "cannot encode a %s", luaL_typename(w.L, idx));
+        return failf(w, what);
+    }
+    }
+}
+
+void writer_init(writer &w, lua_State *L, buffer *b, const char *root)
+{
+    w.L = L;
+    w.b = b;
+    std::snprintf(w.path, sizeof w.path, "%s", root);
+    w.plen = std::strlen(w.path);
+    w.err[0] = '\0';
+    w.depth = 0;
+}
+
+// ---- facts -------------------------------------------------------------------------
+
+bool key_is(const char *k, size_t n, const char *name)
+{
+    return std::strlen(name) == n && std::memcmp(k, name, n) == 0;
+}
+
+bool put_key(writer &w, bool &first, const char *name)
+{
+    if (!first)
+        put(w, ",", 1);
+    first = false;
+    put_string(w, name, std::strlen(name));
+    put(w, ":", 1);
+    return true;
+}
+
+bool put_string_array(writer &w, int idx)
+{
+    lua_State *L = w.L;
+    if (!lua_istable(L, idx))
+        return failf(w, "expected an array of strings");
+    size_t n = aw_rawlen(L, idx);
+    put(w, "[", 1);
+    for (size_t i = 1; i <= n; ++i) {
+        lua_rawgeti(L, idx, static_cast<int>(i));
+        if (lua_type(L, -1) != LUA_TSTRING) {
+            lua_pop(L, 1);
+            return failf(w, "expected an array of strings");
+        }
+        if (i > 1)
+            put(w, ",", 1);
+        size_t len = 0;
+        const char *s = lua_tolstring(L, -1, &len);
+        put_string(w, s, len);
+        lua_pop(L, 1);
+    }
+    put(w, "]", 1);
+    return true;
+}
+
+void put_external_entry(writer &w, bool first, const char *name, size_t nlen, int score_idx)
+{
+    if (!first)
+        put(w, ",", 1);
+    put(w, "{\"name\":");
+    put_string(w, name, nlen);
+    put(w, ",\"score\":");
+    put_number(w, score_idx);
+    put(w, "}", 1);
+}
+
+/** external: an array of {name=, score=} or a map name -> score. */
+bool put_external(writer &w, int idx)
+{
+    lua_State *L = w.L;
+    constexpr const char *shape = "expected an array of {name=, score=} or a map name -> score";
+    if (!lua_istable(L, idx))
+        return failf(w, shape);
+    put(w, "[", 1);
+    lua_rawgeti(L, idx, 1);
+    bool array = !lua_isnil(L, -1);
+    lua_pop(L, 1);
+    if (array) {
+        size_t n = aw_rawlen(L, idx);
+        for (size_t i = 1; i <= n; ++i) {
+            lua_rawgeti(L, idx, static_cast<int>(i));
+            int e = aw_absindex(L, -1);
+            if (!lua_istable(L, e)) {
+                lua_pop(L, 1);
+                return failf(w, shape);
+            }
+            lua_getfield(L, e, "name");
+            lua_getfield(L, e, "score");
+            if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TNUMBER
+                || !std::isfinite(static_cast<double>(lua_tonumber(L, -1)))) {
+                lua_pop(L, 3);
+                return failf(w, shape);
+            }
+            size_t nlen = 0;
+            const char *name = lua_tolstring(L, -2, &nlen);
+            put_external_entry(w, i == 1, name, nlen, aw_absindex(L, -1));
+            lua_pop(L, 3);
+        }
+    } else {
+        bool first = true;
+        lua_pushnil(L);
+        while (lua_next(L, idx) != 0) {
+            if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TNUMBER
+                || !std::isfinite(static_cast<double>(lua_tonumber(L, -1)))) {
+                lua_pop(L, 2);
+                return failf(w, shape);
+            }
+            size_t nlen = 0;
+            const char *name = lua_tolstring(L, -2, &nlen);
+            put_external_entry(w, first, name, nlen, aw_absindex(L, -1));
+            first = false;
+            lua_pop(L, 1);
+        }
+    }
+    put(w, "]", 1);
+    return true;
+}
+
+/**
+ * The facts table as JSON, except "message", whose bytes are returned
+ * through msg/msglen (anchored by the facts table) and go to the C ABI as
+ * raw bytes.
+ */
+bool put_facts(writer &w, int idx, const char **msg, size_t *msglen)
+{
+    static const char *const string_keys[] = {"ip",         "helo",       "hostname", "tls_version",
+                                              "tls_cipher", "tls_source", "user",     "mail_from"};
+    lua_State *L = w.L;
+    luaL_checkstack(L, 8, "authweight: out of stack");
+    bool first = true;
+    put(w, "{", 1);
+    lua_pushnil(L);
+    while (lua_next(L, idx) != 0) {
+        if (lua_type(L, -2) != LUA_TSTRING) {
+            lua_pop(L, 2);
+            return failf(w, "keys must be strings");
+        }
+        size_t klen = 0;
+        const char *k = lua_tolstring(L, -2, &klen);
+        int v = aw_absindex(L, -1);
+        size_t old = path_key(w, k, klen);
+        bool ok = true;
+        const char *string_key = nullptr;
+        for (const char *name : string_keys)
+            if (key_is(k, klen, name))
+                string_key = name;
+        if (string_key != nullptr) {
+            if (lua_type(L, v) != LUA_TSTRING) {
+                ok = failf(w, "expected a string");
+            } else {
+                size_t n = 0;
+                const char *s = lua_tolstring(L, v, &n);
+                put_key(w, first, string_key);
+                put_string(w, s, n);
+            }
+        } else if (key_is(k, klen, "fcrdns")) {
+            if (lua_type(L, v) != LUA_TBOOLEAN) {
+                ok = failf(w, "expected a boolean");
+            } else {
+                put_key(w, first, "fcrdns");
+                put(w, lua_toboolean(L, v) ? "true" : "false");
+            }
+        } else if (key_is(k, klen, "rcpt")) {
+            put_key(w, first, "rcpt");
+            ok = put_string_array(w, v);
+        } else if (key_is(k, klen, "external")) {
+            put_key(w, first, "external");
+            ok = put_external(w, v);
+        } else if (key_is(k, klen, "message")) {
+            if (lua_type(L, v) != LUA_TSTRING)
+                ok = failf(w, "expected a string");
+            else
+                *msg = lua_tolstring(L, v, msglen);
+        } else {
+            ok = failf(w, "unknown key");
+        }
+        lua_pop(L, 1);
+        if (!ok) {
+            lua_pop(L, 1);
+            return false;
+        }
+        path_restore(w, old);
+    }
+    put(w, "}", 1);
+    return true;
+}
+
+// ---- handles -----------------------------------------------------------------------
+
+ctx_handle *check_ctx(lua_State *L)
+{
+    auto *h = static_cast<ctx_handle *>(luaL_checkudata(L, 1, CTX_MT));
+    luaL_argcheck(L, h->ptr != nullptr, 1, CLOSED_MSG);
+    return h;
+}
+
+eval_handle *check_eval(lua_State *L)
+{
+    auto *h = static_cast<eval_handle *>(luaL_checkudata(L, 1, EVAL_MT));
+    luaL_argcheck(L, h->ptr != nullptr, 1, CLOSED_MSG);
+    return h;
+}
+
+int ctx_close(lua_State *L)
+{
+    auto *h = static_cast<ctx_handle *>(luaL_checkudata(L, 1, CTX_MT));
+    authweight_ctx_free(h->ptr);
+    h->ptr = nullptr;
+    return 0;
+}
+
+int ctx_tostring(lua_State *L)
+{
+    auto *h = static_cast<ctx_handle *>(luaL_checkudata(L, 1, CTX_MT));
+    if (h->ptr != nullptr)
+        lua_pushfstring(L, "%s (%p)", CTX_MT, static_cast<void *>(h));
+    else
+        lua_pushfstring(L, "%s (closed)", CTX_MT);
+    return 1;
+}
+
+int eval_close(lua_State *L)
+{
+    auto *h = static_cast<eval_handle *>(luaL_checkudata(L, 1, EVAL_MT));
+    authweight_eval_free(h->ptr);
+    h->ptr = nullptr;
+    return 0;
+}
+
+int eval_tostring(lua_State *L)
+{
+    auto *h = static_cast<eval_handle *>(luaL_checkudata(L, 1, EVAL_MT));
+    if (h->ptr != nullptr)
+        lua_pushfstring(L, "%s (%p)", EVAL_MT, static_cast<void *>(h));
+    else
+        lua_pushfstring(L, "%s (closed)", EVAL_MT);
+    return 1;
+}
+
+/** core.new([config]) -> ctx | nil, msg, code */
+int l_new(lua_State *L)
+{
+    int t = lua_type(L, 1);
+    luaL_argcheck(L, t == LUA_TNONE || t == LUA_TNIL || t == LUA_TTABLE || t == LUA_TSTRING, 1,
+                  "config table, JSON string or nil expected");
+    lua_settop(L, 1);
+    auto *h = static_cast<ctx_handle *>(lua_newuserdata(L, sizeof(ctx_handle)));
+    h->ptr = nullptr;
+    set_metatable(L, CTX_MT); // __gc in place before the handle exists
+    const char *json = nullptr;
+    size_t len = 0;
+    if (t == LUA_TSTRING) {
+        json = lua_tolstring(L, 1, &len);
+    } else if (t == LUA_TTABLE) {
+        buffer *b = new_buffer(L);
+        lua_getfield(L, LUA_REGISTRYINDEX, SCHEMA_KEY);
+        writer w;
+        writer_init(w, L, b, "config");
+        if (!put_value(w, 1, aw_absindex(L, -1)))
+            return push_fail(L, w.err, AUTHWEIGHT_E_CONFIG);
+        json = b->p;
+        len = b->len;
+    }
+    char *errmsg = nullptr;
+    int rc = authweight_ctx_new(json, len, &h->ptr, &errmsg);
+    if (rc != AUTHWEIGHT_OK)
+        return push_abi_fail(L, rc, errmsg);
+    lua_pushvalue(L, 2);
+    return 1;
+}
+
+/** ctx:evaluate([facts]) -> ev | nil, msg, code */
+int ctx_evaluate(lua_State *L)
+{
+    ctx_handle *ctx = check_ctx(L);
+    int t = lua_type(L, 2);
+    luaL_argcheck(L, t == LUA_TNONE || t == LUA_TNIL || t == LUA_TTABLE, 2, "facts table or nil expected");
+    lua_settop(L, 2);
+    auto *h = static_cast<eval_handle *>(lua_newuserdata(L, sizeof(eval_handle))); // 3
+    h->ptr = nullptr;
+    set_metatable(L, EVAL_MT);
+    lua_pushvalue(L, 1);
+    set_link(L, 3); // the context outlives its evaluations
+    buffer *b = new_buffer(L);
+    const char *msg = nullptr;
+    size_t msglen = 0;
+    if (t == LUA_TTABLE) {
+        writer w;
+        writer_init(w, L, b, "facts");
+        if (!put_facts(w, 2, &msg, &msglen))
+            return push_fail(L, w.err, AUTHWEIGHT_E_INPUT);
+    }
+    char *errmsg = nullptr;
+    int rc = authweight_eval_new(ctx->ptr, b->p, b->len, msg, msglen, &h->ptr, &errmsg);
+    if (rc != AUTHWEIGHT_OK)
+        return push_abi_fail(L, rc, errmsg);
+    lua_pushvalue(L, 3);
+    return 1;
+}
+
+/** ev:step() -> "done" | "need_dns", {{name=, type=}, ...} | nil, msg, code */
+int eval_step(lua_State *L)
+{
+    eval_handle *h = check_eval(L);
+    int rc = authweight_eval_step(h->ptr);
+    if (rc == AUTHWEIGHT_OK) {
+        lua_pushliteral(L, "done");
+        return 1;
+    }
+    if (rc != AUTHWEIGHT_NEED_DNS)
+        return push_fail(L, authweight_strerror(rc), rc);
+    lua_pushliteral(L, "need_dns");
+    size_t n = authweight_eval_query_count(h->ptr);
+    lua_createtable(L, table_hint(n), 0);
+    for (size_t i = 0; i < n && i < static_cast<size_t>(INT_MAX); ++i) {
+        const char *name = nullptr, *type = nullptr;
+        if (authweight_eval_query(h->ptr, i, &name, &type) != AUTHWEIGHT_OK)
+            break;
+        lua_createtable(L, 0, 2);
+        lua_pushstring(L, name);
+        lua_setfield(L, -2, "name");
+        lua_pushstring(L, type);
+        lua_setfield(L, -2, "type");
+        lua_rawseti(L, -2, static_cast<int>(i + 1));
+    }
+    return 2;
+}
+
+/** ev:answer(name, type, status[, records]) -> true | nil, msg, code */
+int eval_answer(lua_State *L)
+{
+    eval_handle *h = check_eval(L);
+    const char *name = luaL_checkstring(L, 2);
+    const char *type = luaL_checkstring(L, 3);
+    const char *status = luaL_checkstring(L, 4);
+    size_t n = 0;
+    const char **recs = nullptr;
+    if (!lua_isnoneornil(L, 5)) {
+        luaL_checktype(L, 5, LUA_TTABLE);
+        n = aw_rawlen(L, 5);
+        luaL_argcheck(L, n <= MAX_RECORDS, 5, "too many records");
+        if (n != 0)
+            recs = static_cast<const char **>(lua_newuserdata(L, n * sizeof(const char *)));
+        for (size_t i = 0; i < n; ++i) {
+            lua_rawgeti(L, 5, static_cast<int>(i + 1));
+            if (lua_type(L, -1) != LUA_TSTRING)
+                return luaL_argerror(L, 5, "records must be an array of strings");
+            recs[i] = lua_tostring(L, -1); // anchored by the records table
+            lua_pop(L, 1);
+        }
+    }
+    int rc = authweight_eval_answer(h->ptr, name, type, status, recs, n);
+    if (rc == AUTHWEIGHT_E_INVAL)
+        return luaL_error(L, "authweight: answer %.64s/%.16s %.16s rejected: unknown type or status, "
+                             "or the evaluation is done", name, type, status);
+    if (rc != AUTHWEIGHT_OK)
+        return push_fail(L, authweight_strerror(rc), rc);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/** Put the report's JSON text in a new buffer on the stack; raises if the
+ *  evaluation is not done. @return AUTHWEIGHT_OK or the failure code. */
+int report_text(lua_State *L, eval_handle *h, buffer **out)
+{
+    buffer *b = new_buffer(L);
+    b->release = release_abi;
+    int rc = authweight_eval_report_json(h->ptr, &b->p, &b->len);
+    if (rc == AUTHWEIGHT_E_INVAL)
+        return luaL_error(L, "authweight: report before the evaluation is done");
+    *out = b;
+    return rc;
+}
+
+/** ev:report() -> table | nil, msg, code */
+int eval_report(lua_State *L)
+{
+    eval_handle *h = check_eval(L);
+    buffer *b = nullptr;
+    int rc = report_text(L, h, &b);
+    if (rc != AUTHWEIGHT_OK)
+        return push_fail(L, authweight_strerror(rc), rc);
+    return push_json(L, b->p, b->len);
+}
+
+/** ev:report_json() -> string | nil, msg, code */
+int eval_report_json(lua_State *L)
+{
+    eval_handle *h = check_eval(L);
+    buffer *b = nullptr;
+    int rc = report_text(L, h, &b);
+    if (rc != AUTHWEIGHT_OK)
+        return push_fail(L, authweight_strerror(rc), rc);
+    lua_pushlstring(L, b->p, b->len);
+    return 1;
+}
+
+/** core.symbols() -> {{name=, score=, dynamic=, auth_derived=, description=}, ...} */
+int l_symbols(lua_State *L)
+{
+    buffer *b = new_buffer(L);
+    b->release = release_abi;
+    int rc = authweight_symbols_json(&b->p, &b->len);
+    if (rc != AUTHWEIGHT_OK)
+        return push_fail(L, authweight_strerror(rc), rc);
+    return push_json(L, b->p, b->len);
+}
+
+/** core.schema() -> the config's JSON Schema text */
+int l_schema(lua_State *L)
+{
+    lua_pushstring(L, authweight_schema_json());
+    return 1;
+}
+
+void new_class(lua_State *L, const char *name, lua_CFunction gc, lua_CFunction tostring,
+               const luaL_Reg *methods)
+{
+    luaL_newmetatable(L, name);
+    lua_pushcfunction(L, gc);
+    lua_setfield(L, -2, "__gc");
+#if LUA_VERSION_NUM >= 504
+    lua_pushcfunction(L, gc);
+    lua_setfield(L, -2, "__close");
+#endif
+    lua_pushcfunction(L, tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_newtable(L);
+    set_funcs(L, methods);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+}
+
+} // namespace
+
+extern "C" AW_EXPORT int luaopen_authweight_core(lua_State *L)
+{
+    static const luaL_Reg ctx_methods[] = {
+        {"evaluate", ctx_evaluate},
+        {"close", ctx_close},
+        {nullptr, nullptr},
+    };
+    static const luaL_Reg eval_methods[] = {
+        {"step", eval_step},
+        {"answer", eval_answer},
+        {"report", eval_report},
+        {"report_json", eval_report_json},
+        {"close", eval_close},
+        {nullptr, nullptr},
+    };
+    static const luaL_Reg functions[] = {
+        {"new", l_new},
+        {"symbols", l_symbols},
+        {"schema", l_schema},
+        {nullptr, nullptr},
+    };
+
+    luaL_newmetatable(L, BUF_MT);
+    lua_pushcfunction(L, buffer_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pop(L, 1);
+    new_class(L, CTX_MT, ctx_close, ctx_tostring, ctx_methods);
+    new_class(L, EVAL_MT, eval_close, eval_tostring, eval_methods);
+
+    // The schema as a Lua table, to read the type of empty config tables.
+    // Without it (out of memory) empty tables are written as {}.
+    int top = lua_gettop(L);
+    const char *schema = authweight_schema_json();
+    if (push_json(L, schema, std::strlen(schema)) == 1)
+        lua_setfield(L, LUA_REGISTRYINDEX, SCHEMA_KEY);
+    lua_settop(L, top);
+
+    lua_newtable(L);
+    set_funcs(L, functions);
+    lua_pushstring(L, authweight_version());
+    lua_setfield(L, -2, "version");
+    static const struct {
+        const char *name;
+        int value;
+    } codes[] = {
+        {"OK", AUTHWEIGHT_OK},
+        {"NEED_DNS", AUTHWEIGHT_NEED_DNS},
+        {"E_INVAL", AUTHWEIGHT_E_INVAL},
+        {"E_CONFIG", AUTHWEIGHT_E_CONFIG},
+        {"E_INPUT", AUTHWEIGHT_E_INPUT},
+        {"E_NOMEM", AUTHWEIGHT_E_NOMEM},
+        {"E_INTERNAL", AUTHWEIGHT_E_INTERNAL},
+    };
+    for (const auto &c : codes) {
+        lua_pushinteger(L, c.value);
+        lua_setfield(L, -2, c.name);
+    }
+    return 1;
+}

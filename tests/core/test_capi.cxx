@@ -1,0 +1,466 @@
+// The C ABI of plugin/authweight.h: argument checks, error codes and
+// messages, the resumable DNS loop, and handle lifetimes.
+#include "../../plugin/authweight.h"
+
+#include "authweight/symbols.hxx"
+#include "json_io.hxx"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+// Last: CppUTest's leak-detector macros redefine new.
+#include <CppUTest/TestHarness.h>
+
+namespace {
+
+/** Owns a char * the library returned. */
+struct c_text {
+    char *p{nullptr};
+    size_t len{0};
+    ~c_text() { authweight_free(p); }
+    [[nodiscard]] std::string str() const { return p != nullptr ? std::string(p, len) : std::string{}; }
+};
+
+struct ctx_owner {
+    authweight_ctx *p{nullptr};
+    ~ctx_owner() { authweight_ctx_free(p); }
+};
+
+struct eval_owner {
+    authweight_eval *p{nullptr};
+    ~eval_owner() { authweight_eval_free(p); }
+};
+
+struct zone_rr {
+    const char *name;
+    const char *type;
+    const char *record;
+};
+
+// A name listed with a NULL type exists but holds no records.
+const zone_rr test_zone[] = {
+    {"example.org", "A", "192.0.2.10"},
+    {"example.org", "MX", "10 mail.example.org"},
+    {"example.org", "TXT", "v=spf1 ip4:192.0.2.10 -all"},
+    {"mail.example.org", "A", "192.0.2.10"},
+    {"_dmarc.example.org", "TXT", "v=DMARC1; p=quarantine"},
+    {"10.2.0.192.in-addr.arpa", "PTR", "mail.example.org"},
+    {"23.100.51.198.in-addr.arpa", "PTR", "198-51-100-23.dyn.pool.isp.example"},
+    {"198-51-100-23.dyn.pool.isp.example", "A", "198.51.100.23"},
+};
+
+/** Answer every pending query from test_zone. @return the first error. */
+int answer_all(authweight_eval *ev)
+{
+    const size_t n = authweight_eval_query_count(ev);
+    if (n == 0)
+        return AUTHWEIGHT_E_INTERNAL; // NEED_DNS must come with queries
+    for (size_t i = 0; i < n; ++i) {
+        const char *name = nullptr, *type = nullptr;
+        if (int rc = authweight_eval_query(ev, i, &name, &type); rc != AUTHWEIGHT_OK)
+            return rc;
+        // Copies: the pointers are only promised until the next step.
+        const std::string qname{name}, qtype{type};
+        std::vector<const char *> recs;
+        bool name_exists = false;
+        for (const auto &rr : test_zone) {
+            if (qname != rr.name)
+                continue;
+            name_exists = true;
+            if (qtype == rr.type)
+                recs.push_back(rr.record);
+        }
+        const char *status = !recs.empty() ? "ok" : name_exists ? "nodata" : "nxdomain";
+        if (int rc = authweight_eval_answer(ev, qname.c_str(), qtype.c_str(), status, recs.data(),
+                                            recs.size());
+            rc != AUTHWEIGHT_OK)
+            return rc;
+    }
+    return AUTHWEIGHT_OK;
+}
+
+/** Step and answer until done; the report JSON, or "" on failure. */
+std::string run_to_report(authweight_eval *ev)
+{
+    for (int round = 0; round < 40; ++round) {
+        int rc = authweight_eval_step(ev);
+        if (rc == AUTHWEIGHT_OK) {
+            c_text json;
+            if (authweight_eval_report_json(ev, &json.p, &json.len) != AUTHWEIGHT_OK)
+                return {};
+            return json.str();
+        }
+        if (rc != AUTHWEIGHT_NEED_DNS || answer_all(ev) != AUTHWEIGHT_OK)
+            return {};
+    }
+    return {};
+}
+
+bool has_symbol(const nlohmann::json &report, const std::string &name)
+{
+    for (const auto &s : report.at("symbols"))
+        if (s.at("name") == name)
+            return true;
+    return false;
+}
+
+std::string message_from(const std::string &from)
+{
+    std::string m = "From: " + from + "\r\n"
+                    "To: you@recipient.example\r\n"
+                    "Subject: Lunch on Friday?\r\n"
+                    "Date: Thu, 26 Nov 2026 09:11:58 +0000\r\n"
+                    "Message-ID: <capi-0001@example.org>\r\n"
+                    "\r\n"
+                    "Shall we meet at noon?\r\n";
+    return m;
+}
+
+const char *const test_config =
+    R"({"whitelist": ["friend@example.org"], "protected_domains": ["paypal.com"]})";
+
+} // namespace
+
+TEST_GROUP(c_abi)
+{
+};
+
+TEST(c_abi, strerror_describes_every_code)
+{
+    struct test_case {
+        int code;
+        const char *contains;
+    };
+    static const test_case cases[] = {
+        {AUTHWEIGHT_OK, "success"},
+        {AUTHWEIGHT_NEED_DNS, "DNS"},
+        {AUTHWEIGHT_E_INVAL, "argument"},
+        {AUTHWEIGHT_E_CONFIG, "configuration"},
+        {AUTHWEIGHT_E_INPUT, "input"},
+        {AUTHWEIGHT_E_NOMEM, "memory"},
+        {AUTHWEIGHT_E_INTERNAL, "internal"},
+        {-99, "unknown"},
+        {42, "unknown"},
+    };
+    std::set<std::string> seen;
+    for (const auto &c : cases) {
+        const char *s = authweight_strerror(c.code);
+        CHECK_TRUE(s != nullptr);
+        CHECK_TRUE(std::strstr(s, c.contains) != nullptr);
+        seen.insert(s);
+    }
+    // Seven distinct descriptions plus one for unknown codes.
+    CHECK_EQUAL(8u, seen.size());
+    CHECK_TRUE(AUTHWEIGHT_NEED_DNS > 0);
+    CHECK_TRUE(AUTHWEIGHT_E_INVAL < 0 && AUTHWEIGHT_E_CONFIG < 0 && AUTHWEIGHT_E_INPUT < 0
+               && AUTHWEIGHT_E_NOMEM < 0 && AUTHWEIGHT_E_INTERNAL < 0);
+}
+
+TEST(c_abi, version_is_the_project_version)
+{
+    std::ifstream in(AUTHWEIGHT_SOURCE_DIR "/CMakeLists.txt");
+    CHECK_TRUE(in.good());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string text = ss.str();
+    std::smatch m;
+    CHECK_TRUE(std::regex_search(text, m, std::regex(R"(project\(authweight\s+VERSION\s+([0-9.]+))")));
+    STRCMP_EQUAL(m[1].str().c_str(), authweight_version());
+    STRCMP_EQUAL(AUTHWEIGHT_VERSION_STRING, authweight_version());
+}
+
+TEST(c_abi, symbols_json_mirrors_the_contract)
+{
+    c_text json;
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_symbols_json(&json.p, &json.len));
+    CHECK_EQUAL(std::strlen(json.p), json.len);
+    auto arr = nlohmann::json::parse(json.str());
+    const auto syms = authweight::core::all_symbols();
+    CHECK_TRUE(arr.is_array());
+    CHECK_EQUAL(syms.size(), arr.size());
+    for (size_t i = 0; i < syms.size() && i < arr.size(); ++i) {
+        const auto &e = arr[i];
+        STRCMP_EQUAL(std::string(syms[i].name).c_str(), e.at("name").get<std::string>().c_str());
+        DOUBLES_EQUAL(syms[i].score, e.at("score").get<double>(), 1e-12);
+        CHECK_EQUAL(syms[i].dynamic, e.at("dynamic").get<bool>());
+        CHECK_EQUAL(syms[i].auth_derived, e.at("auth_derived").get<bool>());
+        STRCMP_EQUAL(std::string(syms[i].description).c_str(), e.at("description").get<std::string>().c_str());
+    }
+    CHECK_EQUAL(AUTHWEIGHT_E_INVAL, authweight_symbols_json(nullptr, nullptr));
+}
+
+TEST(c_abi, schema_is_the_embedded_schema)
+{
+    const std::string embedded{authweight::adapters::config_schema_text()};
+    STRCMP_EQUAL(embedded.c_str(), authweight_schema_json());
+    CHECK_TRUE(nlohmann::json::parse(authweight_schema_json()).contains("properties"));
+}
+
+TEST(c_abi, null_and_out_of_range_arguments_are_einval)
+{
+    ctx_owner ctx;
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_ctx_new(nullptr, 0, &ctx.p, nullptr));
+    eval_owner ev;
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_eval_new(ctx.p, nullptr, 0, nullptr, 0, &ev.p, nullptr));
+
+    authweight_ctx *c = nullptr;
+    authweight_eval *e = nullptr;
+    const char *name = nullptr, *type = nullptr;
+    char *text = nullptr;
+    const char *one[] = {nullptr};
+    struct test_case {
+        const char *what;
+        std::function<int()> call;
+    };
+    const test_case cases[] = {
+        {"ctx_new out NULL", [&] { return authweight_ctx_new("{}", 2, nullptr, nullptr); }},
+        {"ctx_new config NULL, len 5", [&] { return authweight_ctx_new(nullptr, 5, &c, nullptr); }},
+        {"eval_new ctx NULL", [&] { return authweight_eval_new(nullptr, "{}", 2, nullptr, 0, &e, nullptr); }},
+        {"eval_new out NULL", [&] { return authweight_eval_new(ctx.p, "{}", 2, nullptr, 0, nullptr, nullptr); }},
+        {"eval_new facts NULL, len 3", [&] { return authweight_eval_new(ctx.p, nullptr, 3, nullptr, 0, &e, nullptr); }},
+        {"step NULL", [&] { return authweight_eval_step(nullptr); }},
+        {"query NULL ev", [&] { return authweight_eval_query(nullptr, 0, &name, &type); }},
+        {"query NULL name", [&] { return authweight_eval_query(ev.p, 0, nullptr, &type); }},
+        {"query before step", [&] { return authweight_eval_query(ev.p, 0, &name, &type); }},
+        {"answer NULL ev", [&] { return authweight_eval_answer(nullptr, "a.example", "A", "ok", nullptr, 0); }},
+        {"answer NULL name", [&] { return authweight_eval_answer(ev.p, nullptr, "A", "ok", nullptr, 0); }},
+        {"answer NULL type", [&] { return authweight_eval_answer(ev.p, "a.example", nullptr, "ok", nullptr, 0); }},
+        {"answer NULL status", [&] { return authweight_eval_answer(ev.p, "a.example", "A", nullptr, nullptr, 0); }},
+        {"answer records NULL, n 1", [&] { return authweight_eval_answer(ev.p, "a.example", "A", "ok", nullptr, 1); }},
+        {"answer a NULL record", [&] { return authweight_eval_answer(ev.p, "a.example", "A", "ok", one, 1); }},
+        {"answer unknown type", [&] { return authweight_eval_answer(ev.p, "a.example", "AXFR", "ok", nullptr, 0); }},
+        {"answer unknown status", [&] { return authweight_eval_answer(ev.p, "a.example", "A", "maybe", nullptr, 0); }},
+        {"report before done", [&] { return authweight_eval_report_json(ev.p, &text, nullptr); }},
+        {"report NULL json", [&] { return authweight_eval_report_json(ev.p, nullptr, nullptr); }},
+        {"report NULL ev", [&] { return authweight_eval_report_json(nullptr, &text, nullptr); }},
+    };
+    for (const auto &tc : cases) {
+        c = nullptr;
+        e = nullptr;
+        int rc = tc.call();
+        if (rc != AUTHWEIGHT_E_INVAL)
+            FAIL(tc.what);
+        CHECK_TRUE(c == nullptr && e == nullptr && text == nullptr);
+    }
+    CHECK_EQUAL(0u, authweight_eval_query_count(nullptr));
+    // Freeing NULL is a no-op.
+    authweight_ctx_free(nullptr);
+    authweight_eval_free(nullptr);
+    authweight_free(nullptr);
+}
+
+TEST(c_abi, config_errors_name_the_key)
+{
+    struct test_case {
+        const char *config;
+        int code;
+        const char *contains; ///< in errmsg; nullptr: errmsg must be NULL
+    };
+    static const test_case cases[] = {
+        {"{}", AUTHWEIGHT_OK, nullptr},
+        {"", AUTHWEIGHT_OK, nullptr},
+        {test_config, AUTHWEIGHT_OK, nullptr},
+        {R"({"trust_budgett": 1})", AUTHWEIGHT_E_CONFIG, "trust_budgett"},
+        {R"({"trust_budget": "lots"})", AUTHWEIGHT_E_CONFIG, "trust_budget"},
+        {R"({"auth_source": "magic"})", AUTHWEIGHT_E_CONFIG, "auth_source"},
+        {R"({"whitelist": "friend@example.org"})", AUTHWEIGHT_E_CONFIG, "whitelist"},
+        {R"({"reputation": {"backend": "tape"}})", AUTHWEIGHT_E_CONFIG, "backend"},
+        {"{", AUTHWEIGHT_E_CONFIG, "config"},
+        {"[]", AUTHWEIGHT_E_CONFIG, ""},
+    };
+    for (const auto &c : cases) {
+        authweight_ctx *ctx = nullptr;
+        char *errmsg = nullptr;
+        int rc = authweight_ctx_new(c.config, std::strlen(c.config), &ctx, &errmsg);
+        const bool had_msg = errmsg != nullptr;
+        const std::string msg = had_msg ? errmsg : "";
+        const bool made = ctx != nullptr;
+        authweight_free(errmsg);
+        authweight_ctx_free(ctx);
+        CHECK_EQUAL(c.code, rc);
+        CHECK_EQUAL(rc == AUTHWEIGHT_OK, made);
+        if (c.contains == nullptr) {
+            CHECK_FALSE(had_msg);
+        } else {
+            CHECK_TRUE(!msg.empty());
+            if (msg.find(c.contains) == std::string::npos)
+                FAIL(("'" + msg + "' does not name " + c.contains).c_str());
+        }
+    }
+}
+
+TEST(c_abi, facts_errors_name_the_key)
+{
+    ctx_owner ctx;
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_ctx_new(test_config, std::strlen(test_config), &ctx.p, nullptr));
+    struct test_case {
+        const char *facts;
+        int code;
+        const char *contains;
+    };
+    static const test_case cases[] = {
+        {R"({"ip": "192.0.2.10", "helo": "mail.example.org"})", AUTHWEIGHT_OK, nullptr},
+        {R"({"ip": "999.1.1.1"})", AUTHWEIGHT_E_INPUT, "999.1.1.1"},
+        {R"({"ip": 5})", AUTHWEIGHT_E_INPUT, "ip"},
+        {R"({"colour": "blue"})", AUTHWEIGHT_E_INPUT, "colour"},
+        {R"({"rcpt": "you@recipient.example"})", AUTHWEIGHT_E_INPUT, "rcpt"},
+        {R"({"fcrdns": "yes"})", AUTHWEIGHT_E_INPUT, "fcrdns"},
+        {R"({"external": [{"name": "R_SPF_ALLOW"}]})", AUTHWEIGHT_E_INPUT, "external"},
+        {"[1]", AUTHWEIGHT_E_INPUT, "facts"},
+        {"{\"ip\":", AUTHWEIGHT_E_INPUT, "facts"},
+    };
+    for (const auto &c : cases) {
+        authweight_eval *ev = nullptr;
+        char *errmsg = nullptr;
+        int rc = authweight_eval_new(ctx.p, c.facts, std::strlen(c.facts), nullptr, 0, &ev, &errmsg);
+        const bool had_msg = errmsg != nullptr;
+        const std::string msg = had_msg ? errmsg : "";
+        const bool made = ev != nullptr;
+        authweight_free(errmsg);
+        authweight_eval_free(ev);
+        CHECK_EQUAL(c.code, rc);
+        CHECK_EQUAL(rc == AUTHWEIGHT_OK, made);
+        if (c.contains == nullptr) {
+            CHECK_FALSE(had_msg);
+        } else if (msg.find(c.contains) == std::string::npos) {
+            FAIL(("'" + msg + "' does not name " + c.contains).c_str());
+        }
+    }
+}
+
+TEST(c_abi, dns_loop_reaches_a_verdict)
+{
+    ctx_owner ctx;
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_ctx_new(test_config, std::strlen(test_config), &ctx.p, nullptr));
+    struct test_case {
+        const char *label;
+        const char *facts;
+        bool with_message;
+        bool tls;
+        const char *must_have;   ///< symbol, or nullptr
+        const char *must_lack;   ///< symbol, or nullptr
+    };
+    static const test_case cases[] = {
+        {"friend over TLS",
+         R"({"ip":"192.0.2.10","helo":"mail.example.org","mail_from":"friend@example.org",
+             "tls_version":"TLSv1.3","tls_cipher":"TLS_AES_256_GCM_SHA384","rcpt":["you@recipient.example"]})",
+         true, true, "AUTHW_TLS", "AUTHW_BOTNET_TLS"},
+        {"botnet host with the friend's From",
+         R"({"ip":"198.51.100.23","helo":"[198.51.100.23]","mail_from":"friend@example.org",
+             "tls_version":"TLSv1.3","tls_cipher":"TLS_AES_128_GCM_SHA256"})",
+         true, true, "AUTHW_BOTNET_TLS", "AUTHW_WL_AUTH"},
+        {"no TLS, no message", R"({"ip":"192.0.2.10","mail_from":"friend@example.org"})", false, false,
+         nullptr, "AUTHW_TLS"},
+        {"no facts at all", "", false, false, nullptr, "AUTHW_WL_AUTH"},
+    };
+    const std::string msg = message_from("\"A Friend\" <friend@example.org>");
+    for (const auto &c : cases) {
+        eval_owner ev;
+        char *errmsg = nullptr;
+        int rc = authweight_eval_new(ctx.p, c.facts, std::strlen(c.facts), c.with_message ? msg.data() : nullptr,
+                                     msg.size(), &ev.p, &errmsg);
+        authweight_free(errmsg);
+        CHECK_EQUAL(AUTHWEIGHT_OK, rc);
+        const std::string json = run_to_report(ev.p);
+        if (json.empty())
+            FAIL(c.label);
+        auto r = nlohmann::json::parse(json);
+        for (const char *key : {"spf", "senderid", "dkim", "dmarc", "tls", "symbols", "score"})
+            CHECK_TRUE(r.contains(key));
+        double sum = 0;
+        for (const auto &s : r.at("symbols"))
+            sum += s.at("score").get<double>();
+        DOUBLES_EQUAL(sum, r.at("score").get<double>(), 1e-3);
+        CHECK_EQUAL(c.tls, has_symbol(r, "AUTHW_TLS"));
+        if (c.must_have != nullptr && !has_symbol(r, c.must_have))
+            FAIL((std::string(c.label) + ": lacks " + c.must_have + " in " + json).c_str());
+        if (c.must_lack != nullptr && has_symbol(r, c.must_lack))
+            FAIL((std::string(c.label) + ": has " + c.must_lack + " in " + json).c_str());
+        // Principle 4: no whitelist bonus without aligned authentication.
+        if (has_symbol(r, "AUTHW_WL_AUTH"))
+            CHECK_TRUE(r.at("dmarc").at("spf_aligned") == true || r.at("dmarc").at("dkim_aligned") == true);
+        // Done is final.
+        CHECK_EQUAL(AUTHWEIGHT_OK, authweight_eval_step(ev.p));
+        CHECK_EQUAL(0u, authweight_eval_query_count(ev.p));
+        CHECK_EQUAL(AUTHWEIGHT_E_INVAL, authweight_eval_answer(ev.p, "example.org", "A", "nxdomain", nullptr, 0));
+    }
+}
+
+TEST(c_abi, query_strings_and_answers)
+{
+    ctx_owner ctx;
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_ctx_new(nullptr, 0, &ctx.p, nullptr));
+    eval_owner ev;
+    const char *facts = R"({"ip":"192.0.2.10","helo":"mail.example.org","mail_from":"friend@example.org"})";
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_eval_new(ctx.p, facts, std::strlen(facts), nullptr, 0, &ev.p, nullptr));
+    // An answer given ahead of any query is accepted; names are matched
+    // without regard to case or a trailing dot.
+    const char *spf[] = {"v=spf1 ip4:192.0.2.10 -all"};
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_eval_answer(ev.p, "Example.ORG.", "txt", "OK", spf, 1));
+    // An IP without its reverse name: the PTR lookup at least is needed.
+    int rc = authweight_eval_step(ev.p);
+    CHECK_EQUAL(AUTHWEIGHT_NEED_DNS, rc);
+    if (rc == AUTHWEIGHT_NEED_DNS) {
+        const size_t n = authweight_eval_query_count(ev.p);
+        CHECK_TRUE(n > 0);
+        const char *name = nullptr, *type = nullptr;
+        CHECK_EQUAL(AUTHWEIGHT_E_INVAL, authweight_eval_query(ev.p, n, &name, &type));
+        CHECK_EQUAL(AUTHWEIGHT_OK, authweight_eval_query(ev.p, 0, &name, &type));
+        const std::string saved_name{name}, saved_type{type};
+        CHECK_TRUE(authweight_eval_answer(ev.p, name, type, "tempfail", nullptr, 0) == AUTHWEIGHT_OK);
+        // Still valid after an answer, until the next step.
+        const char *name2 = nullptr, *type2 = nullptr;
+        CHECK_EQUAL(AUTHWEIGHT_OK, authweight_eval_query(ev.p, 0, &name2, &type2));
+        STRCMP_EQUAL(saved_name.c_str(), name);
+        STRCMP_EQUAL(saved_type.c_str(), type2);
+        // Every status word of dns.hxx is accepted.
+        for (const char *status : {"ok", "nxdomain", "nodata", "tempfail", "malformed"})
+            CHECK_EQUAL(AUTHWEIGHT_OK, authweight_eval_answer(ev.p, "other.example", "A", status, nullptr, 0));
+    }
+    CHECK_FALSE(run_to_report(ev.p).empty());
+}
+
+TEST(c_abi, evaluation_outlives_its_context)
+{
+    authweight_ctx *ctx = nullptr;
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_ctx_new(test_config, std::strlen(test_config), &ctx, nullptr));
+    eval_owner ev;
+    const char *facts = R"({"ip":"192.0.2.10","mail_from":"friend@example.org"})";
+    const std::string msg = message_from("friend@example.org");
+    CHECK_EQUAL(AUTHWEIGHT_OK,
+                authweight_eval_new(ctx, facts, std::strlen(facts), msg.data(), msg.size(), &ev.p, nullptr));
+    authweight_ctx_free(ctx);
+    const std::string json = run_to_report(ev.p);
+    CHECK_FALSE(json.empty());
+    CHECK_TRUE(nlohmann::json::parse(json).contains("score"));
+}
+
+TEST(c_abi, message_is_raw_bytes)
+{
+    ctx_owner ctx;
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_ctx_new(nullptr, 0, &ctx.p, nullptr));
+    // A NUL inside the body, and a length shorter than the buffer: only
+    // msglen bytes are the message; the outcome is a verdict or E_INPUT.
+    std::string msg = message_from("friend@example.org");
+    msg.insert(msg.size() - 4, 1, '\0');
+    msg += "From: intruder@evil.example\r\n";
+    const size_t len = msg.size() - std::strlen("From: intruder@evil.example\r\n");
+    eval_owner ev;
+    char *errmsg = nullptr;
+    int rc = authweight_eval_new(ctx.p, nullptr, 0, msg.data(), len, &ev.p, &errmsg);
+    authweight_free(errmsg);
+    CHECK_TRUE(rc == AUTHWEIGHT_OK || rc == AUTHWEIGHT_E_INPUT);
+    if (rc == AUTHWEIGHT_OK) {
+        auto r = nlohmann::json::parse(run_to_report(ev.p));
+        CHECK_TRUE(r.at("from").at("address") == "friend@example.org");
+    }
+}

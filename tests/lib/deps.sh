@@ -1,0 +1,33 @@
+# shellcheck shell=bash
+# The Debian 12 packages authweight needs, in one place: sourced by
+# tests/run.sh and examples/demo.sh.
+
+# Build and run time.
+AUTHWEIGHT_BUILD_PACKAGES=(
+  build-essential cmake pkg-config
+  libssl-dev libspf2-dev libopendkim-dev libmsgpack-dev
+  liblua5.4-dev lua5.4 libluajit-5.1-dev luajit
+  libidn2-dev libpsl-dev publicsuffix libicu-dev nlohmann-json3-dev
+)
+# Tests only.
+AUTHWEIGHT_TEST_PACKAGES=(
+  cpputest python3
+)
+
+# Install the packages given that are not installed yet. apt-get update runs
+# first, and only when something is missing, so a warm machine starts at once.
+authweight_install() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" != 0 ]; then
+    echo "authweight: missing Debian packages: ${missing[*]} (run as root to install them)" >&2
+    return 1
+  fi
+  echo "authweight: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}

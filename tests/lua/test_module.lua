@@ -1,0 +1,591 @@
+-- The Lua C module authweight_core, run unmodified under LuaJIT (rspamd's
+-- Lua 5.1 ABI) and Lua 5.4.
+--   LUA_CPATH=build/lua/5.1/?.so luajit tests/lua/test_module.lua examples
+--   LUA_CPATH=build/lua/5.4/?.so lua5.4 tests/lua/test_module.lua examples
+local examples = arg and arg[1]
+local flavour = (rawget(_G, "jit") and jit.version) or _VERSION
+local passed, failed = 0, 0
+
+local function check(cond, name, detail)
+  if cond then
+    passed = passed + 1
+  else
+    failed = failed + 1
+    io.stderr:write("FAIL: ", name, detail and (" (" .. tostring(detail) .. ")") or "", "\n")
+  end
+  return cond
+end
+
+local ok, core = pcall(require, "authweight_core")
+if not check(ok and type(core) == "table", "require authweight_core", not ok and core or nil) then
+  print(string.format("lua (%s): %d passed, %d failed", flavour, passed, failed))
+  os.exit(1)
+end
+
+-- ---- helpers ----------------------------------------------------------------
+
+local function has_symbol(report, name)
+  for _, s in ipairs(report.symbols or {}) do
+    if s.name == name then return s end
+  end
+  return nil
+end
+
+local function symbol_names(report)
+  local t = {}
+  for _, s in ipairs(report.symbols or {}) do t[#t + 1] = s.name end
+  return table.concat(t, ",")
+end
+
+-- Answer from a zone: zone[name][TYPE] = {records}; a name absent from the
+-- zone is NXDOMAIN, a type absent from a present name NODATA. The markers
+-- of DESIGN.md's zone files: TIMEOUT leaves other types unanswered,
+-- SERVFAIL answers them "tempfail".
+local function answer_from(zone, ev, q)
+  local node = zone[q.name]
+  if node == nil then
+    return ev:answer(q.name, q.type, "nxdomain")
+  end
+  local recs = node[q.type]
+  if recs then
+    return ev:answer(q.name, q.type, "ok", recs)
+  end
+  if node.TIMEOUT then return true end
+  if node.SERVFAIL then return ev:answer(q.name, q.type, "tempfail") end
+  return ev:answer(q.name, q.type, "nodata")
+end
+
+-- Drive the DNS loop to the end; returns the report, or nil and why.
+local function run(ev, zone)
+  for _ = 1, 40 do
+    local st, queries = ev:step()
+    if st == "done" then
+      return ev:report()
+    end
+    if st ~= "need_dns" then
+      return nil, "step: " .. tostring(queries)
+    end
+    if type(queries) ~= "table" or #queries == 0 then
+      return nil, "need_dns without queries"
+    end
+    for _, q in ipairs(queries) do
+      if type(q.name) ~= "string" or type(q.type) ~= "string" then
+        return nil, "malformed query"
+      end
+      answer_from(zone, ev, q)
+    end
+  end
+  return nil, "no verdict after 40 rounds"
+end
+
+local function sum_scores(report)
+  local s = 0
+  for _, sym in ipairs(report.symbols or {}) do s = s + (sym.score or 0) end
+  return s
+end
+
+-- The invariants every report must keep, whatever the message.
+local function check_report(r, label, facts)
+  if not check(type(r) == "table", label .. ": report is a table") then return end
+  for _, k in ipairs({ "spf", "senderid", "dmarc", "tls" }) do
+    check(type(r[k]) == "table", label .. ": report has " .. k)
+  end
+  check(type(r.dkim) == "table", label .. ": report has dkim (array)")
+  check(type(r.symbols) == "table", label .. ": report has symbols")
+  check(type(r.score) == "number", label .. ": report has a numeric score")
+  if type(r.score) == "number" then
+    check(math.abs(sum_scores(r) - r.score) < 1e-3, label .. ": score is the sum of the symbols",
+          string.format("%g vs %g", sum_scores(r), r.score))
+  end
+  local tls = facts.tls_version and facts.tls_version ~= ""
+  check((has_symbol(r, "AUTHW_TLS") ~= nil) == (tls and true or false),
+        label .. ": AUTHW_TLS exactly when TLS facts are given", symbol_names(r))
+  if has_symbol(r, "AUTHW_WL_AUTH") then
+    check(r.dmarc and (r.dmarc.spf_aligned == true or r.dmarc.dkim_aligned == true),
+          label .. ": AUTHW_WL_AUTH only with aligned authentication")
+  end
+  for _, s in ipairs(r.symbols or {}) do
+    if s.name == "AUTHW_TLS" then
+      check(s.score >= 0, label .. ": TLS never lowers the score")
+    end
+  end
+end
+
+-- ---- module surface ---------------------------------------------------------
+
+check(type(core.version) == "string" and core.version:match("^%d+%.%d+%.%d+") ~= nil,
+      "core.version is x.y.z", core.version)
+check(core.OK == 0 and core.NEED_DNS == 1 and core.E_CONFIG < 0 and core.E_INPUT < 0,
+      "return code constants")
+
+local syms = core.symbols()
+local by_name = {}
+check(type(syms) == "table" and #syms > 0, "symbols() is a non-empty array")
+for _, s in ipairs(syms) do
+  by_name[s.name] = s
+  check(type(s.score) == "number" and type(s.dynamic) == "boolean"
+        and type(s.auth_derived) == "boolean" and type(s.description) == "string",
+        "symbol " .. tostring(s.name) .. " has all fields")
+end
+check(by_name.AUTHW_TLS ~= nil, "AUTHW_TLS is a symbol")
+check(by_name.AUTHW_WL_AUTH and by_name.AUTHW_WL_AUTH.score == -4, "AUTHW_WL_AUTH scores -4")
+check(by_name.AUTHW_WL_AUTH and by_name.AUTHW_WL_AUTH.auth_derived == true, "AUTHW_WL_AUTH is auth-derived")
+check(by_name.AUTHW_TRUST_CAP and by_name.AUTHW_TRUST_CAP.dynamic == true, "AUTHW_TRUST_CAP is dynamic")
+check(by_name.AUTHW_TLS and by_name.AUTHW_TLS.dynamic == false, "AUTHW_TLS is not dynamic")
+
+local schema = core.schema()
+check(type(schema) == "string" and schema:find('"trust_budget"', 1, true) ~= nil,
+      "schema() is the config schema text")
+
+-- ---- configuration ------------------------------------------------------------
+
+do
+  local ctx, msg, code = core.new({ trust_budgett = 1 })
+  check(ctx == nil, "misspelt key is rejected")
+  check(type(msg) == "string" and msg:find("trust_budgett", 1, true) ~= nil,
+        "the message names trust_budgett", msg)
+  check(code == core.E_CONFIG, "the code is E_CONFIG", code)
+
+  ctx, msg, code = core.new('{"trust_budget": "lots"}')
+  check(ctx == nil and type(msg) == "string" and msg:find("trust_budget", 1, true) ~= nil,
+        "wrong type in a JSON string config is rejected", msg)
+  check(code == core.E_CONFIG, "JSON config error code", code)
+
+  ctx, msg = core.new("{not json")
+  check(ctx == nil and type(msg) == "string", "malformed JSON config is rejected", msg)
+
+  ctx, msg = core.new({ whitelist = { print } })
+  check(ctx == nil and type(msg) == "string" and msg:find("whitelist", 1, true) ~= nil,
+        "a function in the config is refused, naming the key", msg)
+
+  ctx, msg = core.new({ whitelist = { [1] = "a@b.example", [3] = "c@d.example" } })
+  check(ctx == nil and type(msg) == "string", "an array with holes is refused", msg)
+
+  ctx, msg = core.new({ trust_budget = 0 / 0 })
+  check(ctx == nil and type(msg) == "string", "NaN is refused", msg)
+
+  local c = core.new()
+  check(c ~= nil, "core.new() with no config uses the defaults")
+  if c then c:close() end
+  c = core.new("{}")
+  check(c ~= nil, "core.new('{}')")
+  if c then c:close() end
+
+  -- Empty tables take their type from the schema: whitelist is an array,
+  -- reputation an object. max_dns_rounds = 10.0 must be written as 10.
+  c, msg = core.new({ whitelist = {}, protected_domains = {}, reputation = {},
+                      trusted_authserv_ids = {}, max_dns_rounds = 10.0,
+                      unauthenticated_multiplier = 1.5, trust_budget = 4 })
+  check(c ~= nil, "empty arrays/objects and integral floats are written right", msg)
+  if c then c:close() end
+
+  c, msg = core.new({ whitelist = { "friend@example.org" }, reputation = { backend = "none" } })
+  check(c ~= nil, "nested object config", msg)
+  if c then c:close() end
+
+  check(not pcall(core.new, 42), "a number as config raises")
+end
+
+local config = {
+  whitelist = { "friend@example.org", "@partner.example" },
+  protected_domains = { "paypal.com" },
+  trust_budget = 6,
+}
+local ctx, cmsg = core.new(config)
+check(ctx ~= nil, "config with whitelist and protected_domains", cmsg)
+if not ctx then
+  print(string.format("lua (%s): %d passed, %d failed", flavour, passed, failed))
+  os.exit(1)
+end
+check(tostring(ctx):find("authweight.ctx", 1, true) ~= nil, "tostring(ctx)")
+
+-- ---- an inline message ----------------------------------------------------------
+
+local zone = {
+  ["example.org"] = { A = { "192.0.2.10" }, MX = { "10 mail.example.org" },
+                      TXT = { "v=spf1 ip4:192.0.2.10 -all" } },
+  ["mail.example.org"] = { A = { "192.0.2.10" } },
+  ["_dmarc.example.org"] = { TXT = { "v=DMARC1; p=quarantine" } },
+  ["10.2.0.192.in-addr.arpa"] = { PTR = { "mail.example.org" } },
+  ["23.100.51.198.in-addr.arpa"] = { PTR = { "198-51-100-23.dyn.pool.isp.example" } },
+  ["198-51-100-23.dyn.pool.isp.example"] = { A = { "198.51.100.23" } },
+}
+
+local function message(from, subject)
+  return table.concat({
+    "From: " .. from,
+    "To: you@recipient.example",
+    "Subject: " .. subject,
+    "Date: Thu, 26 Nov 2026 09:11:58 +0000",
+    "Message-ID: <" .. tostring(os.time()) .. ".inline@example.org>",
+    "MIME-Version: 1.0",
+    "Content-Type: text/plain; charset=utf-8",
+    "",
+    "Shall we meet at noon?",
+    "",
+  }, "\r\n")
+end
+
+local friend = {
+  ip = "192.0.2.10", helo = "mail.example.org", hostname = "mail.example.org", fcrdns = true,
+  mail_from = "friend@example.org", rcpt = { "you@recipient.example" },
+  tls_version = "TLSv1.3", tls_cipher = "TLS_AES_256_GCM_SHA384", tls_source = "mta",
+  message = message('"A Friend" <friend@example.org>', "Lunch on Friday?"),
+}
+
+do
+  local ev, msg = ctx:evaluate(friend)
+  check(ev ~= nil, "evaluate the friend's message", msg)
+  if ev then
+    check(not pcall(ev.report, ev), "report() before the evaluation is done raises")
+    local r, why = run(ev, zone)
+    check(r ~= nil, "friend: the DNS loop ends", why)
+    if r then
+      check_report(r, "friend", friend)
+      local tls = has_symbol(r, "AUTHW_TLS")
+      check(tls ~= nil and r.tls.version == "TLSv1.3", "friend: AUTHW_TLS with the TLS facts")
+      check(has_symbol(r, "AUTHW_BOTNET_TLS") == nil, "friend: no botnet mark")
+      local js = ev:report_json()
+      check(type(js) == "string" and js:sub(1, 1) == "{" and js:find('"spf"', 1, true) ~= nil,
+            "report_json() is the JSON object")
+      check(ev:step() == "done", "step() after done stays done")
+      check(not pcall(ev.answer, ev, "example.org", "A", "ok", { "192.0.2.10" }),
+            "answer() after done raises")
+    end
+    ev:close()
+  end
+end
+
+do
+  -- Same From, sent by a botnet host over TLS: no bonus.
+  local forged = {
+    ip = "198.51.100.23", helo = "[198.51.100.23]", mail_from = "friend@example.org",
+    tls_version = "TLSv1.3", tls_cipher = "TLS_AES_128_GCM_SHA256",
+    message = message('"A Friend" <friend@example.org>', "Urgent: invoice"),
+  }
+  local ev, msg = ctx:evaluate(forged)
+  check(ev ~= nil, "evaluate the forged message", msg)
+  if ev then
+    local r, why = run(ev, zone)
+    check(r ~= nil, "forged: the DNS loop ends", why)
+    if r then
+      check_report(r, "forged", forged)
+      check(has_symbol(r, "AUTHW_WL_AUTH") == nil, "forged: no AUTHW_WL_AUTH without aligned authentication",
+            symbol_names(r))
+      check(has_symbol(r, "AUTHW_TLS") ~= nil, "forged: AUTHW_TLS is still reported")
+    end
+  end
+end
+
+do
+  -- Whitelisted From, but nothing authenticates (the domain publishes nothing).
+  local unauth = {
+    ip = "192.0.2.99", helo = "relay.partner.example", mail_from = "news@partner.example",
+    message = message("news@partner.example", "Newsletter"),
+  }
+  local ev, msg = ctx:evaluate(unauth)
+  check(ev ~= nil, "evaluate the unauthenticated whitelisted sender", msg)
+  if ev then
+    local r, why = run(ev, zone)
+    check(r ~= nil, "unauth: the DNS loop ends", why)
+    if r then
+      check_report(r, "unauth", unauth)
+      check(has_symbol(r, "AUTHW_WL_AUTH") == nil, "unauth: whitelist entry alone earns nothing",
+            symbol_names(r))
+      check(has_symbol(r, "AUTHW_WL_FORGED") == nil, "unauth: publishing nothing is no forgery",
+            symbol_names(r))
+      check(has_symbol(r, "AUTHW_TLS") == nil, "unauth: no TLS, no AUTHW_TLS")
+    end
+  end
+end
+
+do
+  -- Other modules' authentication weight counts against the trust budget,
+  -- given as a map and as an array.
+  local facts = {}
+  for k, v in pairs(friend) do facts[k] = v end
+  facts.external = { WHITELIST_SENDER_DOMAIN = -10 }
+  local ev, msg = ctx:evaluate(facts)
+  check(ev ~= nil, "external as a map", msg)
+  if ev then
+    local r = run(ev, zone)
+    local cap = r and has_symbol(r, "AUTHW_TRUST_CAP")
+    check(cap ~= nil and cap.score > 0, "the trust budget caps -10 of external weight",
+          r and symbol_names(r))
+  end
+  facts.external = { { name = "R_SPF_ALLOW", score = -0.2 } }
+  ev, msg = ctx:evaluate(facts)
+  check(ev ~= nil, "external as an array", msg)
+  facts.external = { R_SPF_ALLOW = "lots" }
+  ev, msg = ctx:evaluate(facts)
+  check(ev == nil and type(msg) == "string" and msg:find("external", 1, true) ~= nil,
+        "external with a non-number score is refused", msg)
+end
+
+do
+  local ev, msg, code = ctx:evaluate({ ip = "999.1.1.1" })
+  check(ev == nil and type(msg) == "string", "bad IP: nil, msg", msg)
+  check(code == core.E_INPUT, "bad IP: E_INPUT", code)
+
+  ev, msg, code = ctx:evaluate({ ip = "192.0.2.1", colour = "blue" })
+  check(ev == nil and type(msg) == "string" and msg:find("colour", 1, true) ~= nil,
+        "unknown facts key is named", msg)
+  check(code == core.E_INPUT, "unknown facts key: E_INPUT", code)
+
+  ev, msg = ctx:evaluate({ ip = 192 })
+  check(ev == nil and type(msg) == "string" and msg:find("ip", 1, true) ~= nil, "ip must be a string", msg)
+  ev, msg = ctx:evaluate({ rcpt = "you@recipient.example" })
+  check(ev == nil and type(msg) == "string", "rcpt must be an array", msg)
+
+  ev = ctx:evaluate({ rcpt = {} })
+  check(ev ~= nil, "an empty rcpt table is an empty array")
+  ev = ctx:evaluate()
+  check(ev ~= nil, "evaluate() with no facts")
+  if ev then
+    local r, why = run(ev, zone)
+    check(r ~= nil, "no facts: the DNS loop ends", why)
+  end
+
+  -- Control characters and invalid UTF-8 still make valid JSON.
+  ev, msg = ctx:evaluate({ ip = "192.0.2.10", helo = "bad\1\255\"\\name\n" })
+  check(ev ~= nil or (type(msg) == "string" and not msg:find("JSON", 1, true)),
+        "odd bytes in facts are escaped", msg)
+
+  -- The message is raw bytes, NULs included; the answer is a verdict or a
+  -- clean refusal, never a crash.
+  ev, msg = ctx:evaluate({ ip = "192.0.2.10", message = "From: a@example.org\r\n\r\nx\0y\r\n" })
+  check(ev ~= nil or type(msg) == "string", "a message with a NUL byte")
+  if ev then check(run(ev, zone) ~= nil, "NUL message: the DNS loop ends") end
+
+  check(not pcall(ctx.evaluate, ctx, "ip=1.2.3.4"), "facts as a string raise")
+end
+
+do
+  -- Bad answers are caller bugs: they raise.
+  local ev = ctx:evaluate({ ip = "192.0.2.10", mail_from = "friend@example.org" })
+  if check(ev ~= nil, "evaluate for answer checks") then
+    check(not pcall(ev.answer, ev, "example.org", "TXT", "maybe"), "unknown status raises")
+    check(not pcall(ev.answer, ev, "example.org", "AXFR", "ok", {}), "unknown type raises")
+    check(not pcall(ev.answer, ev, "example.org", "TXT", "ok", { 1, 2 }), "non-string records raise")
+    check(ev:answer("Example.ORG.", "txt", "ok", { "v=spf1 ip4:192.0.2.10 -all" }) == true,
+          "answer() ahead of the query, any case")
+    check(run(ev, zone) ~= nil, "pre-answered evaluation ends")
+  end
+end
+
+-- ---- lifetime --------------------------------------------------------------------
+
+do
+  local c = core.new(config)
+  local ev = c:evaluate(friend)
+  c:close()
+  check(not pcall(c.evaluate, c, friend), "evaluate on a closed ctx raises")
+  local okc, err = pcall(c.evaluate, c, friend)
+  check(not okc and tostring(err):find("closed", 1, true) ~= nil, "the error says the handle is closed", err)
+  c:close() -- twice is harmless
+  check(tostring(c):find("closed", 1, true) ~= nil, "tostring of a closed ctx")
+  check(run(ev, zone) ~= nil, "an evaluation outlives the closing of its ctx")
+  ev:close()
+  check(not pcall(ev.step, ev), "step on a closed evaluation raises")
+  check(not pcall(ev.report, ev), "report on a closed evaluation raises")
+  ev:close()
+
+  -- The collector: an evaluation keeps its ctx userdata alive.
+  local ev2 = core.new(config):evaluate(friend)
+  collectgarbage()
+  collectgarbage()
+  check(run(ev2, zone) ~= nil, "the ctx is not collected before its evaluation")
+  ev2 = nil
+  for _ = 1, 50 do
+    local cc = core.new(config)
+    cc:evaluate(friend)
+  end
+  collectgarbage()
+  collectgarbage()
+  check(true, "collecting unclosed handles")
+  check(not pcall(core.new(config).evaluate, {}, friend), "a foreign self raises")
+end
+
+-- ---- examples/messages/*.eml ----------------------------------------------------
+
+-- A small JSON decoder for zone.json (objects, arrays, strings, numbers).
+local function json_decode(text)
+  local pos = 1
+  local function ws() pos = text:find("[^ \t\r\n]", pos) or #text + 1 end
+  local value
+  local function str()
+    local out = {}
+    pos = pos + 1
+    while true do
+      local c = text:sub(pos, pos)
+      if c == "" then error("unterminated string") end
+      if c == '"' then pos = pos + 1; return table.concat(out) end
+      if c == "\\" then
+        local e = text:sub(pos + 1, pos + 1)
+        local map = { n = "\n", t = "\t", r = "\r", b = "\b", f = "\f", ['"'] = '"', ["\\"] = "\\", ["/"] = "/" }
+        if e == "u" then
+          local cp = tonumber(text:sub(pos + 2, pos + 5), 16)
+          if cp < 0x80 then out[#out + 1] = string.char(cp)
+          elseif cp < 0x800 then
+            out[#out + 1] = string.char(0xC0 + math.floor(cp / 64), 0x80 + cp % 64)
+          else
+            out[#out + 1] = string.char(0xE0 + math.floor(cp / 4096), 0x80 + math.floor(cp / 64) % 64,
+                                        0x80 + cp % 64)
+          end
+          pos = pos + 6
+        else
+          out[#out + 1] = map[e]
+          pos = pos + 2
+        end
+      else
+        out[#out + 1] = c
+        pos = pos + 1
+      end
+    end
+  end
+  function value()
+    ws()
+    local c = text:sub(pos, pos)
+    if c == "{" then
+      local t = {}
+      pos = pos + 1
+      ws()
+      if text:sub(pos, pos) == "}" then pos = pos + 1; return t end
+      while true do
+        ws()
+        local k = str()
+        ws()
+        pos = pos + 1 -- ':'
+        t[k] = value()
+        ws()
+        local d = text:sub(pos, pos)
+        pos = pos + 1
+        if d == "}" then return t end
+      end
+    elseif c == "[" then
+      local t = {}
+      pos = pos + 1
+      ws()
+      if text:sub(pos, pos) == "]" then pos = pos + 1; return t end
+      while true do
+        t[#t + 1] = value()
+        ws()
+        local d = text:sub(pos, pos)
+        pos = pos + 1
+        if d == "]" then return t end
+      end
+    elseif c == '"' then
+      return str()
+    else
+      local num = text:match("^-?[%d.eE+-]+", pos)
+      if num then pos = pos + #num; return tonumber(num) end
+      for lit, v in pairs({ ["true"] = true, ["false"] = false }) do
+        if text:sub(pos, pos + #lit - 1) == lit then pos = pos + #lit; return v end
+      end
+      if text:sub(pos, pos + 3) == "null" then pos = pos + 4; return nil end
+      error("bad JSON at " .. pos)
+    end
+  end
+  return value()
+end
+
+local function read_file(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+-- DESIGN.md's zone file -> zone[name][TYPE] = {records}
+local function load_zone(path)
+  local text = read_file(path)
+  if not text then return nil end
+  local okd, doc = pcall(json_decode, text)
+  if not okd or type(doc) ~= "table" then return nil end
+  local z = {}
+  for name, rrs in pairs(doc) do
+    local node = {}
+    z[name:lower():gsub("%.$", "")] = node
+    for _, rr in ipairs(rrs) do
+      local t, v = rr[1], rr[2]
+      if t == "TIMEOUT" or t == "SERVFAIL" then
+        node[t] = true
+      else
+        if type(v) == "table" then v = table.concat(v) end
+        node[t] = node[t] or {}
+        table.insert(node[t], v)
+      end
+    end
+  end
+  return z
+end
+
+local option_key = {
+  ["--ip"] = "ip", ["--helo"] = "helo", ["--hostname"] = "hostname", ["--mail-from"] = "mail_from",
+  ["--tls-version"] = "tls_version", ["--tls-cipher"] = "tls_cipher", ["--user"] = "user",
+}
+
+local function load_facts(path)
+  local facts = {}
+  local text = read_file(path)
+  if not text then return facts end
+  for line in text:gmatch("[^\n]+") do
+    local opt, val = line:match("^(%S+) ?(.*)$")
+    if opt and option_key[opt] then facts[option_key[opt]] = val:gsub("\r$", "") end
+  end
+  return facts
+end
+
+-- What examples/messages/README.md says each message shows.
+local expect = {
+  ["friend-tls"] = { has = { "AUTHW_TLS" }, lacks = { "AUTHW_BOTNET_TLS" } },
+  ["friend-forged"] = { has = { "AUTHW_BOTNET_TLS" }, lacks = { "AUTHW_WL_AUTH" } },
+  ["paypal-lookalike"] = { has = { "AUTHW_LOOKALIKE" } },
+  ["paypal-embedded"] = { has = { "AUTHW_LOOKALIKE" } },
+  ["paypal-homograph"] = { has = { "AUTHW_LOOKALIKE" } },
+  ["two-from"] = { lacks = { "AUTHW_WL_AUTH" } },
+  ["legacy-tls"] = { has = { "AUTHW_TLS", "AUTHW_TLS_LEGACY" } },
+  ["plain-newsletter"] = { lacks = { "AUTHW_TLS", "AUTHW_WL_AUTH" } },
+}
+
+if examples then
+  local dir = examples .. "/messages"
+  local ezone = load_zone(dir .. "/zone.json")
+  local names = {}
+  local p = io.popen and io.popen('ls "' .. dir:gsub('"', '\\"') .. '" 2>/dev/null')
+  if p then
+    for f in p:lines() do
+      local n = f:match("^(.+)%.eml$")
+      if n then names[#names + 1] = n end
+    end
+    p:close()
+  end
+  table.sort(names)
+  if #names > 0 then
+    check(ezone ~= nil, "examples: zone.json loads")
+  end
+  for _, n in ipairs(names) do
+    local facts = load_facts(dir .. "/" .. n .. ".facts")
+    facts.message = read_file(dir .. "/" .. n .. ".eml")
+    local ev, msg = ctx:evaluate(facts)
+    if check(ev ~= nil, n .. ": evaluate", msg) then
+      local r, why = run(ev, ezone or zone)
+      if check(r ~= nil, n .. ": the DNS loop ends", why) then
+        check_report(r, n, facts)
+        local e = expect[n] or {}
+        for _, s in ipairs(e.has or {}) do
+          check(has_symbol(r, s) ~= nil, n .. ": " .. s, symbol_names(r))
+        end
+        for _, s in ipairs(e.lacks or {}) do
+          check(has_symbol(r, s) == nil, n .. ": no " .. s, symbol_names(r))
+        end
+      end
+      ev:close()
+    end
+  end
+end
+
+ctx:close()
+print(string.format("lua (%s): %d passed, %d failed", flavour, passed, failed))
+os.exit(failed == 0 and 0 or 1)

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Install what is missing, configure, build (warnings are errors) and run
+# every test through ctest. Exits non-zero on any failure. .ci/run calls this.
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=tests/lib/deps.sh
+. "$top/tests/lib/deps.sh"
+authweight_install "${AUTHWEIGHT_BUILD_PACKAGES[@]}" "${AUTHWEIGHT_TEST_PACKAGES[@]}"
+
+build=${AUTHWEIGHT_BUILD_DIR:-$top/build}
+jobs=$(nproc)
+cmake -S "$top" -B "$build" -DAUTHWEIGHT_WERROR=ON -DAUTHWEIGHT_BUILD_TESTS=ON
+cmake --build "$build" -j"$jobs"
+cd "$build"
+ctest --output-on-failure -j"$jobs" "$@"
