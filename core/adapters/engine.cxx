@@ -1,7 +1,9 @@
 #include "engine.hxx"
 
+#include "dkim_eval.hxx"
 #include "domain_libs.hxx"
 #include "openssl_ciphers.hxx"
+#include "spf_eval.hxx"
 
 #include <arpa/inet.h>
 
@@ -65,6 +67,35 @@ std::string reverse_name(const ip_address &ip)
 
 // RFC 7208 4.6.4 bounds PTR names looked at to 10; the same bound serves FCrDNS.
 constexpr std::size_t max_ptr_names = 10;
+
+/** The snapshot as one step sees it: misses are recorded as pending, or,
+ *  in the last round, answered as temporary failures. */
+class step_dns final : public dns_source {
+public:
+    step_dns(dns_snapshot &snapshot, std::vector<dns_query> &pending, bool last_round)
+        : snapshot_{snapshot}, pending_{pending}, last_round_{last_round}
+    {
+    }
+
+    const dns_answer *lookup(const dns_query &query) override
+    {
+        dns_query q{dns_snapshot::normalize_name(query.name), query.type};
+        if (const auto *a = snapshot_.find(q))
+            return a;
+        if (last_round_) {
+            snapshot_.add(q, dns_answer{dns_status::TEMPFAIL, {}});
+            return snapshot_.find(q);
+        }
+        if (std::find(pending_.begin(), pending_.end(), q) == pending_.end())
+            pending_.push_back(std::move(q));
+        return nullptr;
+    }
+
+private:
+    dns_snapshot &snapshot_;
+    std::vector<dns_query> &pending_;
+    bool last_round_;
+};
 
 } // namespace
 
@@ -135,19 +166,8 @@ step_status evaluation::step()
     const auto &ds = *eng_->domains_;
     // After the last round every missing answer counts as a temporary
     // failure, so evaluation always ends (STYLE 2: cap rounds).
-    const bool last_round = rounds_ >= cfg.max_dns_rounds;
-    auto lookup = [&](dns_query q) -> const dns_answer * {
-        q.name = dns_snapshot::normalize_name(q.name);
-        if (const auto *a = snapshot_.find(q))
-            return a;
-        if (last_round) {
-            snapshot_.add(q, dns_answer{dns_status::TEMPFAIL, {}});
-            return snapshot_.find(q);
-        }
-        if (std::find(pending_.begin(), pending_.end(), q) == pending_.end())
-            pending_.push_back(std::move(q));
-        return nullptr;
-    };
+    step_dns dns{snapshot_, pending_, rounds_ >= cfg.max_dns_rounds};
+    auto lookup = [&](dns_query q) { return dns.lookup(q); };
 
     report r;
     connection_facts conn = facts_.connection;
@@ -185,11 +205,6 @@ step_status evaluation::step()
             conn.hostname = names.front();
     }
 
-    if (!pending_.empty()) {
-        ++rounds_;
-        return step_status::NEED_DNS;
-    }
-
     // TLS facts: from the MTA unless the caller said where they came from.
     std::string tls_source = conn.tls_source;
     if (tls_source.empty() && (!conn.tls_version.empty() || !conn.tls_cipher.empty()))
@@ -215,17 +230,24 @@ step_status evaluation::step()
             if (auto a = ds.to_alabel(mf->domain))
                 mail_from_domain = *a;
 
-    // SPF identity (RFC 7208 2.3, 2.4): MAIL FROM, or HELO for the null sender.
-    if (!mail_from_domain.empty()) {
-        r.auth.spf.domain = mail_from_domain;
-        r.auth.spf.identity = "mailfrom";
-    } else if (facts_.envelope.mail_from && !conn.helo.empty() && !is_ip_literal(conn.helo)) {
-        if (auto a = ds.to_alabel(conn.helo))
-            r.auth.spf.domain = *a;
-        r.auth.spf.identity = "helo";
+    // Authentication. Every check runs each step over the same snapshot, so
+    // the queries of all of them go out in one round.
+    spf_request sreq{conn.client_ip, conn.helo, facts_.envelope.mail_from, "unknown"};
+    r.auth.spf = facts_.given_spf ? *facts_.given_spf : check_spf(sreq, dns);
+    if (facts_.has_message) {
+        r.auth.senderid = check_senderid(sreq, headers_, dns);
+        r.auth.dkim = facts_.given_dkim
+                          ? *facts_.given_dkim
+                          : check_dkim(dkim_request{facts_.message, &headers_, cfg.max_dkim_signatures}, dns);
     }
-    if (r.from.status == from_status::SINGLE)
-        r.auth.dmarc.from_domain = r.from.author.domain;
+    const std::string from_domain = r.from.status == from_status::SINGLE ? r.from.author.domain : "";
+    r.auth.dmarc = facts_.given_dmarc ? *facts_.given_dmarc
+                                      : check_dmarc(from_domain, r.auth.spf, r.auth.dkim, dns, ds);
+
+    if (!pending_.empty()) {
+        ++rounds_;
+        return step_status::NEED_DNS;
+    }
 
     // Sender domains a look-alike could hide in (principle 8).
     std::vector<std::string> sender_domains;

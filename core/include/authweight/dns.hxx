@@ -78,4 +78,17 @@ private:
     std::map<dns_query, dns_answer> answers_;
 };
 
+/**
+ * Where a check reads DNS during one evaluation step. lookup() returns the
+ * answer, or nullptr after recording the query as missing; the check then
+ * returns whatever it has (its result is discarded) and the caller steps
+ * again once the missing answers are in. Checks ask for every name they can
+ * already know in one step, so a round fetches as much as possible.
+ */
+class dns_source {
+public:
+    virtual ~dns_source() = default;
+    [[nodiscard]] virtual const dns_answer *lookup(const dns_query &q) = 0;
+};
+
 } // namespace authweight::core

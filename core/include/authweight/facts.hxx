@@ -8,6 +8,8 @@
  */
 #pragma once
 
+#include "authweight/results.hxx"
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,6 +52,11 @@ struct delivery_facts {
     bool has_message{false};
     /** Symbols other modules set, with their scores. */
     std::vector<external_symbol> external;
+    /** Results another module already computed (auth_source = "rspamd"):
+     *  when present, the native check is skipped. Sender ID stays native. */
+    std::optional<spf_outcome> given_spf;
+    std::optional<std::vector<dkim_outcome>> given_dkim;
+    std::optional<dmarc_outcome> given_dmarc;
 };
 
 } // namespace authweight::core
