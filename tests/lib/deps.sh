@@ -8,6 +8,7 @@ AUTHWEIGHT_BUILD_PACKAGES=(
   libssl-dev libspf2-dev libopendkim-dev libmsgpack-dev
   liblua5.4-dev lua5.4 libluajit-5.1-dev luajit
   libidn2-dev libpsl-dev publicsuffix libicu-dev nlohmann-json3-dev
+  libbenchmark-dev
 )
 # Tests only.
 AUTHWEIGHT_TEST_PACKAGES=(
