@@ -1,5 +1,7 @@
 #include "domain_libs.hxx"
 
+#include "authweight/ascii.hxx"
+
 #include <idn2.h>
 #include <libpsl.h>
 #include <unicode/ucasemap.h>
@@ -61,13 +63,6 @@ std::string capped(std::string_view s)
 std::unexpected<core::error> bad_domain(std::string_view domain, std::string_view why)
 {
     return fail(error_code::BAD_INPUT, "invalid domain '" + capped(domain) + "': " + std::string(why));
-}
-
-void ascii_lower(std::string &s) noexcept
-{
-    for (char &c : s)
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
 }
 
 bool is_ascii(std::string_view s) noexcept
@@ -176,7 +171,7 @@ public:
         if (domain.find('\0') != std::string_view::npos)
             return bad_domain(domain, "NUL in name");
         std::string name{domain};
-        ascii_lower(name);
+        core::ascii::lower_in_place(name);
         bool stripped = false;
         if (!name.empty() && name.back() == '.') {
             name.pop_back();
@@ -257,7 +252,7 @@ private:
         if (domain.empty() || domain.size() > max_input || domain.find('\0') != std::string_view::npos)
             return std::nullopt;
         std::string name{domain};
-        ascii_lower(name);
+        core::ascii::lower_in_place(name);
         if (name.back() == '.')
             name.pop_back();
         if (name.empty())
@@ -281,7 +276,7 @@ private:
             out.assign(static_cast<std::size_t>(n) + 1, '\0');
         }
         std::string fallback = s;
-        ascii_lower(fallback);
+        core::ascii::lower_in_place(fallback);
         return fallback;
     }
 

@@ -1,5 +1,7 @@
 #include "openssl_ciphers.hxx"
 
+#include "authweight/ascii.hxx"
+
 #include <openssl/objects.h>
 #include <openssl/ssl.h>
 
@@ -17,15 +19,6 @@ namespace {
 // Longest suite name in the IANA registry is under 60 characters; anything
 // much longer cannot match and is not worth lower-casing.
 constexpr std::size_t max_name_length = 128;
-
-std::string lower(std::string_view s)
-{
-    std::string out{s};
-    for (auto &c : out)
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
 
 /** The value of "Key=value" in SSL_CIPHER_description's text, or "". */
 std::string description_field(std::string_view desc, std::string_view key)
@@ -101,7 +94,7 @@ public:
     {
         if (name.empty() || name.size() > max_name_length)
             return std::nullopt;
-        auto it = index_.find(lower(name));
+        auto it = index_.find(core::ascii::lower(name));
         if (it == index_.end())
             return std::nullopt;
         return table_[it->second];
@@ -142,9 +135,9 @@ std::unique_ptr<core::cipher_oracle> make_openssl_cipher_oracle()
                 if (info.name.empty())
                     continue;
                 const auto slot = table.size();
-                index.emplace(lower(info.name), slot);
+                index.emplace(core::ascii::lower(info.name), slot);
                 if (const char *iana = SSL_CIPHER_standard_name(c); iana != nullptr)
-                    index.emplace(lower(iana), slot);
+                    index.emplace(core::ascii::lower(iana), slot);
                 table.push_back(std::move(info));
             }
         }

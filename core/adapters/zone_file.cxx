@@ -1,5 +1,7 @@
 #include "zone_file.hxx"
 
+#include "authweight/ascii.hxx"
+
 #include <nlohmann/json.hpp>
 
 #include <arpa/inet.h>
@@ -33,15 +35,6 @@ constexpr std::size_t max_zone_bytes = 64u * 1024u * 1024u;
 const std::string timeout_marker = "TIMEOUT";
 const std::string servfail_marker = "SERVFAIL";
 
-std::string upper(std::string_view s)
-{
-    std::string out(s);
-    for (auto &c : out)
-        if (c >= 'a' && c <= 'z')
-            c = static_cast<char>(c - 32);
-    return out;
-}
-
 bool valid_mx(std::string_view v)
 {
     auto sp = v.find(' ');
@@ -63,7 +56,7 @@ core::result<zone::record> parse_record(const json &pair, const std::string &whe
     if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string())
         return shape;
     zone::record rec;
-    rec.type = upper(pair[0].get_ref<const std::string &>());
+    rec.type = core::ascii::upper(pair[0].get_ref<const std::string &>());
     const json &value = pair[1];
     const bool marker = rec.type == timeout_marker || rec.type == servfail_marker;
     const auto type = core::dns_type_from_string(rec.type);

@@ -1,5 +1,7 @@
 #include "authweight/dns.hxx"
 
+#include "authweight/ascii.hxx"
+
 #include <array>
 #include <utility>
 
@@ -14,20 +16,6 @@ constexpr std::array<std::pair<dns_status, std::string_view>, 5> status_names{{
     {dns_status::OK, "ok"}, {dns_status::NXDOMAIN, "nxdomain"}, {dns_status::NODATA, "nodata"},
     {dns_status::TEMPFAIL, "tempfail"}, {dns_status::MALFORMED, "malformed"},
 }};
-
-bool iequals(std::string_view a, std::string_view b) noexcept
-{
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        auto x = a[i], y = b[i];
-        if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 32);
-        if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 32);
-        if (x != y)
-            return false;
-    }
-    return true;
-}
 } // namespace
 
 std::string_view to_string(dns_type t) noexcept
@@ -41,7 +29,7 @@ std::string_view to_string(dns_type t) noexcept
 std::optional<dns_type> dns_type_from_string(std::string_view s) noexcept
 {
     for (const auto &[v, n] : type_names)
-        if (iequals(n, s))
+        if (ascii::iequals(n, s))
             return v;
     return std::nullopt;
 }
@@ -57,7 +45,7 @@ std::string_view to_string(dns_status s) noexcept
 std::optional<dns_status> dns_status_from_string(std::string_view s) noexcept
 {
     for (const auto &[v, n] : status_names)
-        if (iequals(n, s))
+        if (ascii::iequals(n, s))
             return v;
     return std::nullopt;
 }
@@ -66,11 +54,7 @@ std::string dns_snapshot::normalize_name(std::string_view name)
 {
     if (!name.empty() && name.back() == '.')
         name.remove_suffix(1);
-    std::string out(name);
-    for (auto &c : out)
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c + 32);
-    return out;
+    return ascii::lower(name);
 }
 
 void dns_snapshot::add(dns_query q, dns_answer a)

@@ -1,5 +1,7 @@
 #include "authweight/host.hxx"
 
+#include "authweight/ascii.hxx"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -20,23 +22,20 @@ constexpr std::size_t max_literal_length = 52;
 using ipv4_bytes = std::array<std::uint8_t, 4>;
 using ipv6_bytes = std::array<std::uint8_t, 16>;
 
-char to_lower(char c) noexcept
-{
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
 int hex_value(char c) noexcept
 {
     if (c >= '0' && c <= '9')
         return c - '0';
-    c = to_lower(c);
+    c = ascii::to_lower(c);
     if (c >= 'a' && c <= 'f')
         return c - 'a' + 10;
     return -1;
 }
 
+// Only SP/HT/CR/LF, not ascii::trim: a HELO, hostname or IP wrapped in FF or
+// VT keeps them and is judged as the malformed text it is.
 std::string_view trim(std::string_view s) noexcept
 {
     auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
@@ -47,26 +46,13 @@ std::string_view trim(std::string_view s) noexcept
     return s;
 }
 
-bool iequals(std::string_view a, std::string_view b) noexcept
-{
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (to_lower(a[i]) != to_lower(b[i]))
-            return false;
-    return true;
-}
-
 /** Lower-cased name without its trailing root dot. */
 std::string normalise_name(std::string_view s)
 {
     s = trim(s);
     if (!s.empty() && s.back() == '.')
         s.remove_suffix(1);
-    std::string out{s};
-    for (auto &c : out)
-        c = to_lower(c);
-    return out;
+    return ascii::lower(s);
 }
 
 /** Dotted quad, RFC 5321 4.1.3 Snum: 1*3DIGIT with a value 0..255. */
@@ -373,7 +359,7 @@ bool is_ip_literal(std::string_view helo)
         auto inner = helo.substr(1, helo.size() - 2);
         // RFC 5321 4.1.3: "[IPv6:...]"; a bare "[2001:db8::1]" is malformed
         // but still names an address, not a host.
-        if (inner.size() > 5 && iequals(inner.substr(0, 5), "IPv6:"))
+        if (inner.size() > 5 && ascii::iequals(inner.substr(0, 5), "IPv6:"))
             return parse_ipv6(inner.substr(5)).has_value();
         return parse_ipv4(inner).has_value() || parse_ipv6(inner).has_value();
     }
@@ -422,7 +408,7 @@ host_marks assess_host(const connection_facts &c, const domain_services &ds)
     const auto host = trim(c.hostname);
     // Postfix reports "unknown" when there is no name, and some MTAs put the
     // bracketed address where the name would be.
-    m.no_rdns = host.empty() || iequals(host, "unknown") || host.front() == '[';
+    m.no_rdns = host.empty() || ascii::iequals(host, "unknown") || host.front() == '[';
     m.rdns_unconfirmed = c.fcrdns.has_value() && !*c.fcrdns;
     m.rdns_dynamic = !m.no_rdns && rdns_looks_dynamic(host, c.client_ip);
 

@@ -1,5 +1,6 @@
 #include "authweight/policy.hxx"
 
+#include "authweight/ascii.hxx"
 #include "authweight/symbols.hxx"
 
 #include <algorithm>
@@ -10,15 +11,6 @@
 namespace authweight::core {
 
 namespace {
-
-std::string upper(std::string_view s)
-{
-    std::string out(s);
-    for (auto &c : out)
-        if (c >= 'a' && c <= 'z')
-            c = static_cast<char>(c - 32);
-    return out;
-}
 
 /** Add a symbol with its contract default score. */
 symbol_hit &add(std::vector<symbol_hit> &out, std::string_view name, std::string reason,
@@ -79,7 +71,7 @@ std::string fmt_score(double v)
 void spf_symbols(const policy_input &in, std::vector<symbol_hit> &out)
 {
     const auto &spf = in.auth.spf;
-    std::string name = "AUTHW_SPF_" + upper(to_string(spf.result));
+    std::string name = "AUTHW_SPF_" + ascii::upper(to_string(spf.result));
     std::string reason = "SPF " + std::string(to_string(spf.result));
     if (!spf.domain.empty())
         reason += " for " + spf.domain + " (" + spf.identity + ")";
@@ -96,7 +88,7 @@ void senderid_symbols(const policy_input &in, std::vector<symbol_hit> &out)
         reason += " for PRA " + sid.pra;
     if (!sid.reason.empty())
         reason += ": " + sid.reason;
-    add(out, "AUTHW_SENDERID_" + upper(to_string(sid.result)), std::move(reason), {sid.pra});
+    add(out, "AUTHW_SENDERID_" + ascii::upper(to_string(sid.result)), std::move(reason), {sid.pra});
 }
 
 void dkim_symbols(const policy_input &in, std::vector<symbol_hit> &out)
@@ -123,7 +115,7 @@ void dkim_symbols(const policy_input &in, std::vector<symbol_hit> &out)
         }
         if (domains.empty())
             continue;
-        add(out, "AUTHW_DKIM_" + upper(to_string(r)),
+        add(out, "AUTHW_DKIM_" + ascii::upper(to_string(r)),
             "DKIM " + std::string(to_string(r)) + ": " + reasons, std::move(domains));
     }
 }

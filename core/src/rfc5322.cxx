@@ -1,5 +1,7 @@
 #include "authweight/rfc5322.hxx"
 
+#include "authweight/ascii.hxx"
+
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -20,29 +22,6 @@ constexpr bool is_fws(char c) noexcept { return c == ' ' || c == '\t' || c == '\
 constexpr bool is_ctl(char c) noexcept { return byte_of(c) < 0x20 || byte_of(c) == 0x7f; }
 constexpr bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-
-constexpr char ascii_lower(char c) noexcept
-{
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept
-{
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (ascii_lower(a[i]) != ascii_lower(b[i]))
-            return false;
-    return true;
-}
-
-std::string lower_ascii(std::string_view s)
-{
-    std::string out{s};
-    for (auto &c : out)
-        c = ascii_lower(c);
-    return out;
-}
 
 // ---------------------------------------------------------------- UTF-8 ----
 
@@ -129,13 +108,13 @@ charset charset_of(std::string_view name) noexcept
     if (auto star = name.find('*'); star != std::string_view::npos)
         name = name.substr(0, star);
     for (auto n : {"utf-8", "utf8", "us-ascii", "ascii"})
-        if (iequals(name, n))
+        if (ascii::iequals(name, n))
             return charset::UTF8;
     for (auto n : {"iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1"})
-        if (iequals(name, n))
+        if (ascii::iequals(name, n))
             return charset::LATIN1;
     for (auto n : {"windows-1252", "cp1252"})
-        if (iequals(name, n))
+        if (ascii::iequals(name, n))
             return charset::CP1252;
     return charset::UNKNOWN;
 }
@@ -255,7 +234,7 @@ std::optional<decoded_word> decode_word_at(std::string_view text, std::size_t i)
     if (j == i + 2 || j + 2 >= text.size() || text[j] != '?' || text[j + 2] != '?')
         return std::nullopt;
     const auto cs = charset_of(text.substr(i + 2, j - i - 2));
-    const char enc = ascii_lower(text[j + 1]);
+    const char enc = ascii::to_lower(text[j + 1]);
     if (cs == charset::UNKNOWN || (enc != 'b' && enc != 'q'))
         return std::nullopt;
     const std::size_t start = j + 3;
@@ -564,7 +543,7 @@ spec_result parse_addr_spec(lexer &lx, token t)
         r.error = "invalid UTF-8 in domain";
         return r;
     }
-    r.box.domain = lower_ascii(domain);
+    r.box.domain = ascii::lower(domain);
     r.stop = t;
     return r;
 }
@@ -608,7 +587,7 @@ std::vector<const header_field *> header_block::all(std::string_view name) const
 {
     std::vector<const header_field *> out;
     for (const auto &f : fields)
-        if (iequals(f.name, name))
+        if (ascii::iequals(f.name, name))
             out.push_back(&f);
     return out;
 }
@@ -617,7 +596,7 @@ std::size_t header_block::count(std::string_view name) const
 {
     std::size_t n = 0;
     for (const auto &f : fields)
-        if (iequals(f.name, name))
+        if (ascii::iequals(f.name, name))
             ++n;
     return n;
 }

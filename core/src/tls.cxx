@@ -1,5 +1,7 @@
 #include "authweight/tls.hxx"
 
+#include "authweight/ascii.hxx"
+
 #include <array>
 #include <cstddef>
 #include <string>
@@ -15,16 +17,8 @@ namespace {
 constexpr std::size_t max_version_text = 64;
 constexpr std::size_t max_cipher_text = 128;
 
-char to_lower(char c) noexcept
-{
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-char to_upper(char c) noexcept
-{
-    return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
-}
-
+// Only SP/HT/CR/LF, not ascii::is_space/trim: FF or VT in a reported version
+// or cipher keeps it unrecognised ("TLS\v1.2" stays UNKNOWN, not TLS 1.2).
 bool is_space(char c) noexcept
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -37,16 +31,6 @@ std::string_view trim(std::string_view s) noexcept
     while (!s.empty() && is_space(s.back()))
         s.remove_suffix(1);
     return s;
-}
-
-bool starts_with_ci(std::string_view s, std::string_view prefix) noexcept
-{
-    if (s.size() < prefix.size())
-        return false;
-    for (std::size_t i = 0; i < prefix.size(); ++i)
-        if (to_upper(s[i]) != to_upper(prefix[i]))
-            return false;
-    return true;
 }
 
 bool all_digits(std::string_view s) noexcept
@@ -103,7 +87,7 @@ name_weakness weakness_from_name(std::string_view name) noexcept
         const auto len = end - pos;
         if (len > 0 && len <= buf.size()) {
             for (std::size_t i = 0; i < len; ++i)
-                buf[i] = to_upper(name[pos + i]);
+                buf[i] = ascii::to_upper(name[pos + i]);
             const std::string_view t{buf.data(), len};
             auto word_then_digits = [t](std::string_view word) {
                 return t.size() >= word.size() && t.substr(0, word.size()) == word &&
@@ -152,19 +136,19 @@ std::string cipher_weakness(std::string_view cipher, const cipher_oracle &oracle
         // 64-bit block (Sweet32) is why RFC 7525 4.2 leaves it out of every
         // recommended suite, so 3DES is named legacy here explicitly.
         const std::string_view enc = info->enc;
-        if (starts_with_ci(enc, "RC4"))
+        if (ascii::istarts_with(enc, "RC4"))
             add_reason(why, "RC4");
-        else if (starts_with_ci(enc, "3DES"))
+        else if (ascii::istarts_with(enc, "3DES"))
             add_reason(why, "3DES");
-        else if (starts_with_ci(enc, "DES"))
+        else if (ascii::istarts_with(enc, "DES"))
             add_reason(why, "DES");
-        else if (starts_with_ci(enc, "IDEA"))
+        else if (ascii::istarts_with(enc, "IDEA"))
             add_reason(why, "IDEA");
-        else if (starts_with_ci(enc, "None"))
+        else if (ascii::istarts_with(enc, "None"))
             add_reason(why, "NULL encryption");
-        if (info->strength_bits < 128 && !starts_with_ci(enc, "None"))
+        if (info->strength_bits < 128 && !ascii::istarts_with(enc, "None"))
             add_reason(why, std::to_string(info->strength_bits) + "-bit");
-        if (starts_with_ci(info->mac, "MD5"))
+        if (ascii::istarts_with(info->mac, "MD5"))
             add_reason(why, "MD5");
     }
     // The name's words are read even when OpenSSL knows the suite, and are
@@ -204,7 +188,7 @@ tls_version parse_tls_version(std::string_view s) noexcept
     for (char c : s) {
         if (is_space(c))
             continue;
-        buf[n++] = c == '_' ? '.' : to_lower(c);
+        buf[n++] = c == '_' ? '.' : ascii::to_lower(c);
     }
     std::string_view t{buf.data(), n};
     if (t == "none")

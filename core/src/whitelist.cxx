@@ -1,5 +1,7 @@
 #include "authweight/whitelist.hxx"
 
+#include "authweight/ascii.hxx"
+
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -37,29 +39,6 @@ std::unexpected<error> bad_entry(std::string_view entry, std::string_view why)
     return fail(error_code::BAD_CONFIG, "whitelist entry '" + capped(entry) + "': " + std::string(why));
 }
 
-std::string ascii_lower(std::string_view s)
-{
-    std::string out{s};
-    for (char &c : out)
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
-bool is_space(char c) noexcept
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-}
-
-std::string_view trim(std::string_view s) noexcept
-{
-    while (!s.empty() && is_space(s.front()))
-        s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back()))
-        s.remove_suffix(1);
-    return s;
-}
-
 /** An unquoted local part (RFC 5322 3.4.1 dot-atom, plus UTF-8 for RFC
  *  6532): no space, control character, '@' or quoting. */
 bool valid_local(std::string_view local) noexcept
@@ -81,7 +60,7 @@ result<void> whitelist::add(std::string_view entry, const domain_services &ds)
 {
     if (entry.find("://") != std::string_view::npos)
         return fail(error_code::BAD_CONFIG, "map URLs are loaded by the caller");
-    std::string_view e = trim(entry);
+    std::string_view e = ascii::trim(entry);
     if (e.empty())
         return bad_entry(entry, "empty entry");
     if (e.size() > max_entry)
@@ -123,7 +102,7 @@ result<void> whitelist::add(std::string_view entry, const domain_services &ds)
         return bad_entry(entry, "wildcard over a public suffix");
 
     switch (k) {
-    case kind::ADDRESS: addresses_.insert(ascii_lower(local) + "@" + *alabel); break;
+    case kind::ADDRESS: addresses_.insert(ascii::lower(local) + "@" + *alabel); break;
     case kind::DOMAIN: domains_.insert(std::move(*alabel)); break;
     case kind::WILDCARD: wildcards_.insert(std::move(*alabel)); break;
     }
@@ -132,14 +111,14 @@ result<void> whitelist::add(std::string_view entry, const domain_services &ds)
 
 std::optional<std::string> whitelist::match(std::string_view local_part, std::string_view alabel_domain) const
 {
-    std::string domain = ascii_lower(alabel_domain);
+    std::string domain = ascii::lower(alabel_domain);
     if (!domain.empty() && domain.back() == '.')
         domain.pop_back();
     if (domain.empty() || domain.size() > max_domain)
         return std::nullopt;
 
     if (!local_part.empty() && local_part.size() <= max_local) {
-        std::string address = ascii_lower(local_part) + "@" + domain;
+        std::string address = ascii::lower(local_part) + "@" + domain;
         if (addresses_.contains(address))
             return address;
     }
