@@ -9,10 +9,11 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$top/tests/lib/deps.sh"
 authweight_install "${AUTHWEIGHT_BUILD_PACKAGES[@]}" jq
 
-build=${AUTHWEIGHT_BUILD_DIR:-$top/build}
+# Its own build directory, without tests: the demo needs only the build packages.
+build=${AUTHWEIGHT_DEMO_BUILD_DIR:-$top/build-demo}
 if [ ! -x "$build/authweight-check" ] || [ -n "$(find "$top/core" "$top/plugin" "$top/schemas" -newer "$build/authweight-check" -print -quit)" ]; then
   echo "building authweight in $build ..." >&2
-  cmake -S "$top" -B "$build" >/dev/null
+  cmake -S "$top" -B "$build" -DAUTHWEIGHT_BUILD_TESTS=OFF -DAUTHWEIGHT_BUILD_BENCH=OFF >/dev/null
   cmake --build "$build" -j"$(nproc)" --target authweight-check >/dev/null
 fi
 

@@ -25,6 +25,28 @@ struct dkim_request {
  *  key queries of a message are asked for in one step. */
 [[nodiscard]] std::vector<core::dkim_outcome> check_dkim(const dkim_request &req, core::dns_source &dns);
 
+/** check_dkim's outcomes and whether they are final: `complete` is false
+ *  when a key was missing from the snapshot (the outcomes are then empty
+ *  and the caller steps again). A complete result stays valid for the rest
+ *  of the evaluation, since answers are only ever added to the snapshot. */
+struct dkim_check {
+    std::vector<core::dkim_outcome> outcomes;
+    bool complete{true};
+};
+
+/**
+ * The work of check_dkim. Only the first `max_signatures` DKIM-Signature
+ * fields (top down: the most recently added) are examined; the keys of all
+ * of them are asked for before any is verified. libopendkim verifies; this
+ * layer adds what the library leaves to policy: rsa-sha1 never passes (RFC
+ * 8301 3.1), a DNS failure for the key is temperror (never fail), an expired
+ * signature or a revoked key is fail, and a pass gives no alignment credit
+ * (`counts_for_alignment` false) when l= leaves body content unsigned, when
+ * the message has more From fields than h= covers (a From added after
+ * signing), or when the key is in testing mode (t=y, RFC 6376 3.6.1).
+ */
+[[nodiscard]] dkim_check check_dkim_resumable(const dkim_request &req, core::dns_source &dns);
+
 /** DMARC: alignment of SPF and DKIM with the From domain, and the published
  *  policy (_dmarc lookup with the organisational-domain fallback). */
 [[nodiscard]] core::dmarc_outcome check_dmarc(std::string_view from_domain,

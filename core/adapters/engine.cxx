@@ -140,10 +140,9 @@ result<std::unique_ptr<evaluation>> evaluation::create(std::shared_ptr<const eng
     if (!facts.connection.client_ip.empty() && parse_ip(facts.connection.client_ip).family == 0)
         return fail(error_code::BAD_INPUT,
                     "invalid IP address '" + facts.connection.client_ip.substr(0, 100) + "'");
-    if (facts.envelope.mail_from && !facts.envelope.mail_from->empty()) {
-        if (auto mf = parse_envelope_address(*facts.envelope.mail_from); !mf)
-            return fail(error_code::BAD_INPUT, "invalid MAIL FROM: " + mf.error().message());
-    }
+    // A MAIL FROM that is not a clean address is not an input error: SPF
+    // judges it (RFC 7208 4.3: an identity that is not a valid domain gives
+    // none, a missing local part means "postmaster").
     std::unique_ptr<evaluation> ev{new evaluation(std::move(eng), std::move(facts))};
     if (ev->facts_.has_message) {
         // A message whose header cannot be read is scored as one without
@@ -236,9 +235,17 @@ step_status evaluation::step()
     r.auth.spf = facts_.given_spf ? *facts_.given_spf : check_spf(sreq, dns);
     if (facts_.has_message) {
         r.auth.senderid = check_senderid(sreq, headers_, dns);
-        r.auth.dkim = facts_.given_dkim
-                          ? *facts_.given_dkim
-                          : check_dkim(dkim_request{facts_.message, &headers_, cfg.max_dkim_signatures}, dns);
+        if (facts_.given_dkim) {
+            r.auth.dkim = *facts_.given_dkim;
+        } else if (dkim_done_) {
+            r.auth.dkim = *dkim_done_;
+        } else {
+            // Verified once: the keys it read stay in the snapshot unchanged.
+            auto d = check_dkim_resumable(dkim_request{facts_.message, &headers_, cfg.max_dkim_signatures}, dns);
+            if (d.complete)
+                dkim_done_ = d.outcomes;
+            r.auth.dkim = std::move(d.outcomes);
+        }
     }
     const std::string from_domain = r.from.status == from_status::SINGLE ? r.from.author.domain : "";
     r.auth.dmarc = facts_.given_dmarc ? *facts_.given_dmarc
@@ -289,6 +296,18 @@ step_status evaluation::step()
     in.protect = eng_->protect_.get();
     r.verdict = evaluate_policy(in);
     r.dns_rounds = rounds_;
+
+    ar_render_input ar;
+    ar.authserv_id = cfg.authserv_id;
+    ar.auth = &r.auth;
+    ar.has_message = facts_.has_message;
+    if (facts_.envelope.mail_from && !facts_.envelope.mail_from->empty())
+        if (auto mf = parse_envelope_address(*facts_.envelope.mail_from); mf && !mf->domain.empty())
+            ar.mail_from = mf->local_part.empty() ? mf->domain : mf->address();
+    ar.helo = conn.helo;
+    ar.pra_header = pra_header_name(headers_, r.auth.senderid.pra);
+    r.authentication_results = render_authentication_results(ar);
+    r.upstream_authentication_results = trusted_authentication_results(headers_, cfg.trusted_authserv_ids);
     report_ = std::move(r);
     return step_status::DONE;
 }

@@ -11,6 +11,7 @@
  */
 #pragma once
 
+#include "authweight/auth_results.hxx"
 #include "authweight/config.hxx"
 #include "authweight/dns.hxx"
 #include "authweight/error.hxx"
@@ -32,6 +33,12 @@ struct report {
     std::optional<std::string> whitelist_entry;   ///< entry the author matched, if any
     core::verdict verdict;
     int dns_rounds{0};
+    /** RFC 8601 Authentication-Results value for spf, sender-id, dkim and
+     *  dmarc, headed by config authserv_id (no field name, no line end). */
+    std::string authentication_results;
+    /** Upstream Authentication-Results fields whose authserv-id is in
+     *  trusted_authserv_ids: input only, never a pass by themselves. */
+    std::vector<core::ar_header> upstream_authentication_results;
 };
 
 class engine {
@@ -84,6 +91,7 @@ private:
     std::vector<core::dns_query> pending_;
     report report_;
     int rounds_{0};
+    std::optional<std::vector<core::dkim_outcome>> dkim_done_;  ///< final DKIM outcomes, once known
 };
 
 } // namespace authweight::adapters

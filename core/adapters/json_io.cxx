@@ -349,6 +349,7 @@ core::result<core::config> fill_config(const json &doc)
         return std::unexpected(rounds.error());
     c.max_dns_rounds = *rounds;
     c.trusted_authserv_ids = to_strings(top.take("trusted_authserv_ids"));
+    c.authserv_id = top.take("authserv_id").get<std::string>();
 
     field_reader rep{top.take("reputation"), "reputation"};
     c.reputation.backend = rep.take("backend").get<std::string>();
@@ -474,6 +475,151 @@ core::result<core::config> parse_config(std::string_view json_text)
 
 namespace {
 
+// --- results another module computed (auth_source = "rspamd") ---------------
+
+core::result<core::auth_result> fact_result(const json &v, const std::string &key)
+{
+    if (v.is_string())
+        if (auto r = core::auth_result_from_string(v.get_ref<const std::string &>()))
+            return *r;
+    return fail(error_code::BAD_INPUT, "'" + key + "': expected one of pass, fail, softfail, neutral, none, "
+                                       "temperror, permerror");
+}
+
+core::result<bool> fact_bool(const json &v, const std::string &key)
+{
+    if (!v.is_boolean())
+        return fail(error_code::BAD_INPUT, "'" + key + "': expected boolean, got " + type_name(v));
+    return v.get<bool>();
+}
+
+/** Visit an object's members with a handler per key; unknown keys are errors. */
+template <typename F>
+core::result<void> each_member(const json &v, const std::string &key, F &&handle)
+{
+    if (!v.is_object())
+        return fail(error_code::BAD_INPUT, "'" + key + "': expected object, got " + type_name(v));
+    for (const auto &[k, val] : v.items()) {
+        auto r = handle(k, val, key + "." + k);
+        if (!r)
+            return std::unexpected(r.error());
+        if (!*r)
+            return fail(error_code::BAD_INPUT, "unknown fact '" + key + "." + k + "'");
+    }
+    return {};
+}
+
+/** spf: {result, domain, identity: "mailfrom"|"helo", reason} */
+core::result<core::spf_outcome> parse_given_spf(const json &v)
+{
+    core::spf_outcome o;
+    auto r = each_member(v, "spf", [&](const std::string &k, const json &val,
+                                       const std::string &where) -> core::result<bool> {
+        if (k == "result") {
+            auto x = fact_result(val, where);
+            if (!x)
+                return std::unexpected(x.error());
+            o.result = *x;
+        } else if (k == "domain" || k == "reason") {
+            auto s = fact_string(val, where);
+            if (!s)
+                return std::unexpected(s.error());
+            (k == "domain" ? o.domain : o.reason) = std::move(*s);
+        } else if (k == "identity") {
+            if (!val.is_string() || (val != "mailfrom" && val != "helo"))
+                return fail(error_code::BAD_INPUT, "'" + where + "': expected mailfrom or helo");
+            o.identity = val.get<std::string>();
+        } else {
+            return false;
+        }
+        return true;
+    });
+    if (!r)
+        return std::unexpected(r.error());
+    return o;
+}
+
+/** dkim: [{domain, selector, algorithm, result, reason}, ...] */
+core::result<std::vector<core::dkim_outcome>> parse_given_dkim(const json &v)
+{
+    if (!v.is_array())
+        return fail(error_code::BAD_INPUT, "'dkim': expected array, got " + type_name(v));
+    std::vector<core::dkim_outcome> out;
+    std::size_t i = 0;
+    for (const auto &e : v) {
+        core::dkim_outcome o;
+        auto r = each_member(e, "dkim[" + std::to_string(i++) + "]",
+                             [&](const std::string &k, const json &val,
+                                 const std::string &where) -> core::result<bool> {
+                                 if (k == "result") {
+                                     auto x = fact_result(val, where);
+                                     if (!x)
+                                         return std::unexpected(x.error());
+                                     o.result = *x;
+                                     return true;
+                                 }
+                                 std::string *field = k == "domain"      ? &o.domain
+                                                      : k == "selector"  ? &o.selector
+                                                      : k == "algorithm" ? &o.algorithm
+                                                      : k == "reason"    ? &o.reason
+                                                                         : nullptr;
+                                 if (field == nullptr)
+                                     return false;
+                                 auto s = fact_string(val, where);
+                                 if (!s)
+                                     return std::unexpected(s.error());
+                                 *field = std::move(*s);
+                                 return true;
+                             });
+        if (!r)
+            return std::unexpected(r.error());
+        out.push_back(std::move(o));
+    }
+    return out;
+}
+
+/** dmarc: {result, policy: none|quarantine|reject|null, from_domain, spf_aligned, dkim_aligned} */
+core::result<core::dmarc_outcome> parse_given_dmarc(const json &v)
+{
+    core::dmarc_outcome o;
+    auto r = each_member(v, "dmarc", [&](const std::string &k, const json &val,
+                                         const std::string &where) -> core::result<bool> {
+        if (k == "result") {
+            auto x = fact_result(val, where);
+            if (!x)
+                return std::unexpected(x.error());
+            o.result = *x;
+        } else if (k == "policy") {
+            if (val.is_null())
+                o.policy = core::dmarc_policy::UNKNOWN;
+            else if (val == "none")
+                o.policy = core::dmarc_policy::NONE;
+            else if (val == "quarantine")
+                o.policy = core::dmarc_policy::QUARANTINE;
+            else if (val == "reject")
+                o.policy = core::dmarc_policy::REJECT;
+            else
+                return fail(error_code::BAD_INPUT, "'" + where + "': expected none, quarantine, reject or null");
+        } else if (k == "from_domain") {
+            auto s = fact_string(val, where);
+            if (!s)
+                return std::unexpected(s.error());
+            o.from_domain = std::move(*s);
+        } else if (k == "spf_aligned" || k == "dkim_aligned") {
+            auto b = fact_bool(val, where);
+            if (!b)
+                return std::unexpected(b.error());
+            (k == "spf_aligned" ? o.spf_aligned : o.dkim_aligned) = *b;
+        } else {
+            return false;
+        }
+        return true;
+    });
+    if (!r)
+        return std::unexpected(r.error());
+    return o;
+}
+
 core::result<core::delivery_facts> parse_facts_document(std::string_view json_text)
 {
     auto doc = parse_json(json_text, "facts are not valid JSON", error_code::BAD_INPUT);
@@ -538,6 +684,27 @@ core::result<core::delivery_facts> parse_facts_document(std::string_view json_te
                 continue;
             if (auto r = parse_external(val, f.external); !r)
                 return std::unexpected(r.error());
+        } else if (key == "spf" || key == "dkim" || key == "dmarc") {
+            // Results another module computed skip the native check
+            // (auth_source = "rspamd"); null means "not given".
+            if (val.is_null())
+                continue;
+            if (key == "spf") {
+                auto o = parse_given_spf(val);
+                if (!o)
+                    return std::unexpected(o.error());
+                f.given_spf = std::move(*o);
+            } else if (key == "dkim") {
+                auto o = parse_given_dkim(val);
+                if (!o)
+                    return std::unexpected(o.error());
+                f.given_dkim = std::move(*o);
+            } else {
+                auto o = parse_given_dmarc(val);
+                if (!o)
+                    return std::unexpected(o.error());
+                f.given_dmarc = std::move(*o);
+            }
         } else {
             return fail(error_code::BAD_INPUT, "unknown fact '" + key + "'");
         }
@@ -571,7 +738,9 @@ std::string report_to_json(const report &r, int indent)
         dkim.push_back({{"domain", d.domain},
                         {"selector", d.selector},
                         {"algorithm", d.algorithm},
-                        {"result", core::to_string(d.result)}});
+                        {"result", core::to_string(d.result)},
+                        {"counts_for_alignment", d.counts_for_alignment},
+                        {"reason", d.reason}});
     out["dkim"] = std::move(dkim);
     out["dmarc"] = {{"result", core::to_string(a.dmarc.result)},
                     {"policy", a.dmarc.policy == core::dmarc_policy::UNKNOWN
@@ -579,7 +748,10 @@ std::string report_to_json(const report &r, int indent)
                                    : ordered(core::to_string(a.dmarc.policy))},
                     {"from_domain", a.dmarc.from_domain},
                     {"spf_aligned", a.dmarc.spf_aligned},
-                    {"dkim_aligned", a.dmarc.dkim_aligned}};
+                    {"dkim_aligned", a.dmarc.dkim_aligned},
+                    {"policy_domain", a.dmarc.policy_domain},
+                    {"pct", a.dmarc.pct},
+                    {"reason", a.dmarc.reason}};
     out["tls"] = {{"version", r.tls.version_text},
                   {"cipher", r.tls.cipher},
                   {"source", r.tls.source},
@@ -613,6 +785,22 @@ std::string report_to_json(const report &r, int indent)
     out["lookalikes"] = std::move(look);
     out["whitelist"] = r.whitelist_entry ? ordered(*r.whitelist_entry) : ordered(nullptr);
     out["dns_rounds"] = r.dns_rounds;
+    out["authentication_results"] = r.authentication_results;
+    ordered upstream = ordered::array();
+    for (const auto &h : r.upstream_authentication_results) {
+        ordered results = ordered::array();
+        for (const auto &res : h.results) {
+            ordered props = ordered::object();
+            for (const auto &p : res.properties)
+                props[p.ptype + "." + p.property] = p.value;
+            results.push_back({{"method", res.method},
+                               {"result", res.result},
+                               {"reason", res.reason},
+                               {"properties", std::move(props)}});
+        }
+        upstream.push_back({{"authserv_id", h.authserv_id}, {"results", std::move(results)}});
+    }
+    out["upstream_authentication_results"] = std::move(upstream);
     return dump(out, indent);
 }
 

@@ -36,6 +36,7 @@ const field fields[] = {
     {"max_dkim_signatures", [](const core::config &c) { return json(c.max_dkim_signatures); }},
     {"max_dns_rounds", [](const core::config &c) { return json(c.max_dns_rounds); }},
     {"trusted_authserv_ids", [](const core::config &c) { return json(c.trusted_authserv_ids); }},
+    {"authserv_id", [](const core::config &c) { return json(c.authserv_id); }},
     {"reputation", [](const core::config &c) { return json{{"backend", c.reputation.backend}}; }},
 };
 
@@ -341,7 +342,8 @@ TEST(json_io, report_has_the_contract_fields)
     CHECK_TRUE(text.find("0.30000000000000004") == std::string::npos);
     const auto j = json::parse(text);
     const char *const order[] = {"spf", "senderid", "dkim", "dmarc", "tls", "symbols", "score",
-                                 "from", "host", "lookalikes", "whitelist", "dns_rounds"};
+                                 "from", "host", "lookalikes", "whitelist", "dns_rounds",
+                                 "authentication_results", "upstream_authentication_results"};
     CHECK_EQUAL(std::size(order), j.size());
     // Contract order: spf first, the extras after score.
     CHECK_TRUE(text.starts_with(R"({"spf":{"result":"pass","domain":"example.com","identity":"mailfrom"})"));

@@ -13,6 +13,7 @@ AUTHWEIGHT_BUILD_PACKAGES=(
 # Tests only.
 AUTHWEIGHT_TEST_PACKAGES=(
   cpputest python3
+  libyaml-cpp-dev
 )
 
 # Install the packages given that are not installed yet. apt-get update runs
@@ -29,6 +30,15 @@ authweight_install() {
   fi
   echo "authweight: installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Packages such as rspamd, unbound and redis-server start their system
+  # service on install; the tests start their own on loopback instead. A
+  # policy-rc.d that denies starts is put in place only if none exists.
+  local made_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && made_policy=1
+  fi
+  local rc=0
+  { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; } || rc=$?
+  [ "$made_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
+  return "$rc"
 }

@@ -242,6 +242,9 @@ do
     check(r ~= nil, "friend: the DNS loop ends", why)
     if r then
       check_report(r, "friend", friend)
+      check(r.spf.result == "pass", "friend: SPF pass", r.spf.result)
+      check(r.dmarc.spf_aligned == true, "friend: SPF aligned")
+      check(has_symbol(r, "AUTHW_WL_AUTH") ~= nil, "friend: whitelisted and authenticated", symbol_names(r))
       local tls = has_symbol(r, "AUTHW_TLS")
       check(tls ~= nil and r.tls.version == "TLSv1.3", "friend: AUTHW_TLS with the TLS facts")
       check(has_symbol(r, "AUTHW_BOTNET_TLS") == nil, "friend: no botnet mark")
@@ -270,8 +273,10 @@ do
     check(r ~= nil, "forged: the DNS loop ends", why)
     if r then
       check_report(r, "forged", forged)
+      check(r.spf.result == "fail", "forged: SPF fail", r.spf.result)
       check(has_symbol(r, "AUTHW_WL_AUTH") == nil, "forged: no AUTHW_WL_AUTH without aligned authentication",
             symbol_names(r))
+      check(has_symbol(r, "AUTHW_WL_FORGED") ~= nil, "forged: AUTHW_WL_FORGED", symbol_names(r))
       check(has_symbol(r, "AUTHW_TLS") ~= nil, "forged: AUTHW_TLS is still reported")
     end
   end
@@ -539,8 +544,9 @@ end
 
 -- What examples/messages/README.md says each message shows.
 local expect = {
-  ["friend-tls"] = { has = { "AUTHW_TLS" }, lacks = { "AUTHW_BOTNET_TLS" } },
-  ["friend-forged"] = { has = { "AUTHW_BOTNET_TLS" }, lacks = { "AUTHW_WL_AUTH" } },
+  ["friend-tls"] = { has = { "AUTHW_TLS", "AUTHW_WL_AUTH" } },
+  ["friend-forged"] = { has = { "AUTHW_WL_FORGED", "AUTHW_BOTNET_TLS" }, lacks = { "AUTHW_WL_AUTH" } },
+  ["paypal-forged"] = { has = { "AUTHW_FORGED_PROTECTED" } },
   ["paypal-lookalike"] = { has = { "AUTHW_LOOKALIKE" } },
   ["paypal-embedded"] = { has = { "AUTHW_LOOKALIKE" } },
   ["paypal-homograph"] = { has = { "AUTHW_LOOKALIKE" } },

@@ -28,8 +28,9 @@ struct config {
     double unauthenticated_cap{5.0};              ///< max AUTHW_UNAUTH_STRICT
     std::string auth_source{"native"};            ///< "native" or "rspamd"
     int max_dkim_signatures{5};
-    int max_dns_rounds{10};
+    int max_dns_rounds{20};                       ///< RFC 7208 4.6.4 allows 10 nested includes
     std::vector<std::string> trusted_authserv_ids;
+    std::string authserv_id{"authweight"};        ///< authserv-id of the A-R authweight renders
     reputation_config reputation;
 };
 

@@ -63,6 +63,9 @@ struct dmarc_outcome {
     std::string from_domain;                ///< RFC 5322 From domain (A-label)
     bool spf_aligned{false};                ///< SPF pass on an aligned domain
     bool dkim_aligned{false};               ///< DKIM pass on an aligned d=
+    std::string policy_domain;              ///< where the record was found ("" = none)
+    int pct{100};                           ///< the record's pct=
+    std::string reason;                     ///< one line: why this result
 };
 
 /** All authentication results for one message. */
