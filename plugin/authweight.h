@@ -86,11 +86,14 @@ extern "C" {
 #define AUTHWEIGHT_E_INPUT (-3)   /**< facts or message rejected (see *errmsg) */
 #define AUTHWEIGHT_E_NOMEM (-4)   /**< out of memory */
 #define AUTHWEIGHT_E_INTERNAL (-5) /**< a library failed; not the input's fault */
+#define AUTHWEIGHT_E_STORE (-6)   /**< the reputation store cannot be used (see *errmsg) */
 
 /** A validated configuration and the services built from it. */
 typedef struct authweight_ctx authweight_ctx;
 /** One resumable evaluation of a delivery. */
 typedef struct authweight_eval authweight_eval;
+/** A handle on the embedded (LMDB) reputation store. */
+typedef struct authweight_rep authweight_rep;
 
 /**
  * Describe a return code.
@@ -212,6 +215,96 @@ AUTHWEIGHT_API int authweight_eval_report_json(const authweight_eval *ev, char *
                                                size_t *len) AUTHWEIGHT_NOEXCEPT;
 
 /**
+ * The verdict's totals, without the JSON of authweight_eval_report_json()
+ * (a host scoring every message reads these and the symbols directly).
+ * @param ev the evaluation; authweight_eval_step() must have returned
+ *        AUTHWEIGHT_OK
+ * @param score if not NULL, receives the sum of authweight's symbols
+ * @param aligned if not NULL, receives 1 when the From domain is
+ *        authenticated by aligned SPF or DKIM, else 0
+ * @param dns_rounds if not NULL, receives the DNS rounds used
+ * @return AUTHWEIGHT_OK, or AUTHWEIGHT_E_INVAL (ev NULL or not done)
+ */
+AUTHWEIGHT_API int authweight_eval_summary(const authweight_eval *ev, double *score, int *aligned,
+                                           int *dns_rounds) AUTHWEIGHT_NOEXCEPT;
+
+/**
+ * @param ev the evaluation
+ * @return the number of symbols in the verdict; 0 unless done, or for NULL
+ */
+AUTHWEIGHT_API size_t authweight_eval_symbol_count(const authweight_eval *ev) AUTHWEIGHT_NOEXCEPT;
+
+/**
+ * One symbol of the verdict. The strings belong to the evaluation and stay
+ * valid until authweight_eval_free().
+ * @param ev the evaluation, done
+ * @param i index, below authweight_eval_symbol_count()
+ * @param name if not NULL, receives the symbol's name
+ * @param score if not NULL, receives its score (the contract's default, or
+ *        the computed weight of a dynamic symbol)
+ * @param reason if not NULL, receives one line for humans (may hold bytes
+ *        of the message that are not UTF-8)
+ * @param option_count if not NULL, receives the number of options
+ * @return AUTHWEIGHT_OK, or AUTHWEIGHT_E_INVAL (NULL ev, not done, index
+ *         out of range)
+ */
+AUTHWEIGHT_API int authweight_eval_symbol(const authweight_eval *ev, size_t i, const char **name,
+                                          double *score, const char **reason,
+                                          size_t *option_count) AUTHWEIGHT_NOEXCEPT;
+
+/**
+ * One option of a symbol (rspamd's symbol options).
+ * @param ev the evaluation, done
+ * @param i symbol index
+ * @param j option index, below the symbol's option_count
+ * @param option receives the option; valid until authweight_eval_free()
+ * @return AUTHWEIGHT_OK, or AUTHWEIGHT_E_INVAL
+ */
+AUTHWEIGHT_API int authweight_eval_symbol_option(const authweight_eval *ev, size_t i, size_t j,
+                                                 const char **option) AUTHWEIGHT_NOEXCEPT;
+
+/**
+ * The trust budget over a whole message (DESIGN principle 5), for a host
+ * that applies it after every module has scored (rspamd's postfilter):
+ * the sum of authentication-derived negative weight — authweight's own
+ * symbols the contract marks so, and the context's trust_symbols — must
+ * not go below -trust_budget.
+ * @param ctx the context (its trust_budget and trust_symbols apply)
+ * @param names the symbols on the message, authweight's own and other
+ *        modules'; may be NULL when n is 0
+ * @param scores their scores as the host weighed them (same order)
+ * @param n the number of symbols, at most 65536
+ * @param cap receives the positive weight to add back, 0 within budget
+ * @return AUTHWEIGHT_OK, AUTHWEIGHT_E_INVAL (a NULL pointer, n too large,
+ *         a score that is not finite), AUTHWEIGHT_E_NOMEM or
+ *         AUTHWEIGHT_E_INTERNAL
+ */
+AUTHWEIGHT_API int authweight_ctx_trust_cap(const authweight_ctx *ctx, const char *const *names,
+                                            const double *scores, size_t n,
+                                            double *cap) AUTHWEIGHT_NOEXCEPT;
+
+/**
+ * Aggressive mode for unauthenticated mail (DESIGN principle 6) over a
+ * whole message: (unauthenticated_multiplier - 1) x the positive score of
+ * the non-authentication symbols, capped by unauthenticated_cap; 0 when
+ * the mode is off, the From is authenticated by aligned SPF or DKIM, or
+ * the sender used SMTP AUTH. authweight's own symbols and trust_symbols
+ * never count as content.
+ * @param ctx the context
+ * @param names, scores, n the symbols on the message, as for
+ *        authweight_ctx_trust_cap()
+ * @param aligned nonzero when the From domain is authenticated by aligned
+ *        SPF or DKIM
+ * @param smtp_authenticated nonzero for an SMTP AUTH submission
+ * @param extra receives the weight to add (>= 0)
+ * @return as authweight_ctx_trust_cap()
+ */
+AUTHWEIGHT_API int authweight_ctx_unauth_strict(const authweight_ctx *ctx, const char *const *names,
+                                                const double *scores, size_t n, int aligned,
+                                                int smtp_authenticated,
+                                                double *extra) AUTHWEIGHT_NOEXCEPT;
+
+/**
  * Release an evaluation.
  * @param ev the evaluation, or NULL (no-op)
  */
@@ -243,6 +336,157 @@ AUTHWEIGHT_API int authweight_symbols_json(char **json, size_t *len) AUTHWEIGHT_
  *         memory ran out on the first call
  */
 AUTHWEIGHT_API const char *authweight_schema_json(void) AUTHWEIGHT_NOEXCEPT;
+
+/* ---- reputation of authenticated identities (DESIGN principle 7) ----------
+ *
+ * The report lists the message's authenticated identities under
+ * "reputation": {"identities": [{"identity", "via"}]}. A host looks their
+ * counts up (authweight_rep_lookup for LMDB, or its own Redis client and
+ * authweight_ctx_rep_decode), hands them to authweight_eval_reputation,
+ * which re-scores the evaluation with AUTHW_REP_BAD / AUTHW_REP_GOOD,
+ * and after its verdict teaches the identities with authweight_rep_learn
+ * (or the Redis script of authweight_rep_redis_script). Times are Unix
+ * seconds.
+ */
+
+/**
+ * Give an evaluation the reputation counts looked up for its identities
+ * and score them: the evaluation runs again over the DNS answers it has
+ * (no new queries), so its report gains AUTHW_REP_* and a trust budget
+ * that counts them.
+ * @param ev an evaluation whose authweight_eval_step() returned
+ *        AUTHWEIGHT_OK
+ * @param json {"identity": {"spam": n, "ham": n}, ...}, decayed counts;
+ *        counts of identities the message does not prove are ignored
+ * @param len its length
+ * @param errmsg as for authweight_eval_new()
+ * @return AUTHWEIGHT_OK (the report is updated), AUTHWEIGHT_NEED_DNS (only
+ *         if the evaluation found a query it had not asked; step again),
+ *         AUTHWEIGHT_E_INVAL (NULL pointer, not done), AUTHWEIGHT_E_INPUT
+ *         (malformed counts), AUTHWEIGHT_E_NOMEM or AUTHWEIGHT_E_INTERNAL
+ */
+AUTHWEIGHT_API int authweight_eval_reputation(authweight_eval *ev, const char *json, size_t len,
+                                              char **errmsg) AUTHWEIGHT_NOEXCEPT;
+
+/**
+ * @param ev an evaluation whose authweight_eval_step() returned AUTHWEIGHT_OK
+ * @return the number of its authenticated identities (the report's
+ *         reputation.identities); 0 in any other state or for NULL
+ */
+AUTHWEIGHT_API size_t authweight_eval_identity_count(const authweight_eval *ev) AUTHWEIGHT_NOEXCEPT;
+
+/**
+ * One authenticated identity: a lower-case domain, valid until the next
+ * authweight_eval_step() or authweight_eval_reputation().
+ * @param ev the evaluation
+ * @param i index, below authweight_eval_identity_count()
+ * @param name receives the identity
+ * @return AUTHWEIGHT_OK, or AUTHWEIGHT_E_INVAL (NULL pointer, index out of
+ *         range, not done)
+ */
+AUTHWEIGHT_API int authweight_eval_identity(const authweight_eval *ev, size_t i,
+                                            const char **name) AUTHWEIGHT_NOEXCEPT;
+
+/**
+ * Open the LMDB reputation store of a context's config
+ * (reputation.lmdb_path, lmdb_map_size), creating the file if needed. The
+ * file is opened lazily on first use, and again in a process forked after
+ * that (each rspamd worker has its own handle; LMDB serialises their
+ * writes).
+ * @param ctx the context
+ * @param path overrides reputation.lmdb_path when not NULL
+ * @param out receives the handle; NULL on failure
+ * @param errmsg as for authweight_ctx_new()
+ * @return AUTHWEIGHT_OK, AUTHWEIGHT_E_INVAL, AUTHWEIGHT_E_NOMEM
+ */
+AUTHWEIGHT_API int authweight_rep_open(const authweight_ctx *ctx, const char *path, authweight_rep **out,
+                                       char **errmsg) AUTHWEIGHT_NOEXCEPT;
+
+/**
+ * Release a store handle, committing what authweight_rep_learn queued
+ * (best effort; errors are lost: call authweight_rep_flush first).
+ * @param rep the handle, or NULL (no-op)
+ */
+AUTHWEIGHT_API void authweight_rep_free(authweight_rep *rep) AUTHWEIGHT_NOEXCEPT;
+
+/**
+ * Look identities up.
+ * @param rep the store
+ * @param ids identities (lower-case domains, as the report lists them)
+ * @param n their number, at most 64
+ * @param now Unix seconds: counts are decayed to this time
+ * @param json receives {"identity": {"spam": n, "ham": n}, ...} for the
+ *        identities found (absent or damaged records are left out), the
+ *        input of authweight_eval_reputation(); free with authweight_free()
+ * @param len if not NULL, receives its length
+ * @param errmsg as for authweight_ctx_new()
+ * @return AUTHWEIGHT_OK, AUTHWEIGHT_E_INVAL (NULL pointer, n too large, a
+ *         string that is not an identity), AUTHWEIGHT_E_STORE (the store
+ *         cannot be opened or read), AUTHWEIGHT_E_NOMEM
+ */
+AUTHWEIGHT_API int authweight_rep_lookup(authweight_rep *rep, const char *const *ids, size_t n, long long now,
+                                         char **json, size_t *len, char **errmsg) AUTHWEIGHT_NOEXCEPT;
+
+/**
+ * Teach identities a verdict: an rspamd action ("reject", "add header",
+ * "no action", ...) weighed by reputation.actions, or "spam" / "ham"
+ * weighed by reputation.learn_weight.
+ * @param rep the store
+ * @param ids, n the identities, as for authweight_rep_lookup()
+ * @param verdict the action or "spam" / "ham"
+ * @param now Unix seconds
+ * @param queued nonzero: queue the update for authweight_rep_flush()
+ *        (group commit: one synced write transaction for many messages);
+ *        0: commit it now, synced
+ * @param errmsg as for authweight_ctx_new()
+ * @return AUTHWEIGHT_OK (an unknown action or a weight of 0 learns
+ *         nothing and is OK), AUTHWEIGHT_E_INVAL, AUTHWEIGHT_E_STORE (the
+ *         store cannot be opened or written, or is full)
+ */
+AUTHWEIGHT_API int authweight_rep_learn(authweight_rep *rep, const char *const *ids, size_t n,
+                                        const char *verdict, long long now, int queued,
+                                        char **errmsg) AUTHWEIGHT_NOEXCEPT;
+
+/**
+ * Commit queued updates in one write transaction.
+ * @param rep the store
+ * @param count if not NULL, receives the number of identities committed
+ * @param errmsg as for authweight_ctx_new()
+ * @return AUTHWEIGHT_OK, AUTHWEIGHT_E_INVAL, AUTHWEIGHT_E_STORE (the queue
+ *         is dropped)
+ */
+AUTHWEIGHT_API int authweight_rep_flush(authweight_rep *rep, size_t *count, char **errmsg) AUTHWEIGHT_NOEXCEPT;
+
+/**
+ * Decode a stored record (the value of a Redis key) and decay it.
+ * @param ctx the context (its reputation.half_life)
+ * @param bytes, len the msgpack record
+ * @param now Unix seconds
+ * @param spam, ham receive the decayed counts
+ * @return AUTHWEIGHT_OK, AUTHWEIGHT_E_INVAL (NULL pointer),
+ *         AUTHWEIGHT_E_INPUT (not a valid record)
+ */
+AUTHWEIGHT_API int authweight_ctx_rep_decode(const authweight_ctx *ctx, const char *bytes, size_t len,
+                                             long long now, double *spam, double *ham) AUTHWEIGHT_NOEXCEPT;
+
+/**
+ * What a verdict teaches under a context's config (for the Redis script's
+ * arguments).
+ * @param ctx the context
+ * @param verdict an rspamd action or "spam" / "ham"
+ * @param spam, ham receive the amounts (0, 0 for an action weighted 0)
+ * @return AUTHWEIGHT_OK, AUTHWEIGHT_E_INVAL (NULL pointer, unknown verdict)
+ */
+AUTHWEIGHT_API int authweight_ctx_rep_lesson(const authweight_ctx *ctx, const char *verdict, double *spam,
+                                             double *ham) AUTHWEIGHT_NOEXCEPT;
+
+/**
+ * @return the Redis update script (Lua, static): KEYS[1] the key, ARGV now,
+ *         half_life, spam, ham, max_count, ttl; it decays, adds, saturates
+ *         and writes the msgpack record atomically with the TTL, and
+ *         returns {spam, ham} as strings
+ */
+AUTHWEIGHT_API const char *authweight_rep_redis_script(void) AUTHWEIGHT_NOEXCEPT;
 
 #ifdef __cplusplus
 }

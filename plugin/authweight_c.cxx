@@ -5,12 +5,17 @@
 
 #include "authweight/dns.hxx"
 #include "authweight/error.hxx"
+#include "authweight/policy.hxx"
 #include "authweight/symbols.hxx"
 #include "engine.hxx"
 #include "json_io.hxx"
+#include "lmdb_store.hxx"
+#include "msgpack_record.hxx"
+#include "redis_store.hxx"
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -25,6 +30,11 @@ namespace adapters = authweight::adapters;
 
 struct authweight_ctx {
     std::shared_ptr<const adapters::engine> eng;
+};
+
+struct authweight_rep {
+    std::unique_ptr<adapters::lmdb_store> store;
+    core::reputation_config cfg;
 };
 
 struct authweight_eval {
@@ -92,6 +102,28 @@ int out_json(std::string_view s, char **json, size_t *len) noexcept
     return AUTHWEIGHT_OK;
 }
 
+/** A host rarely has more than a few hundred symbols on a message. */
+constexpr size_t max_message_symbols = 65536;
+
+/** Split a message's symbols into authweight's own (the contract's names)
+ *  and other modules'. @return false for bad arguments. */
+bool split_symbols(const char *const *names, const double *scores, size_t n,
+                   std::vector<core::symbol_hit> &own, std::vector<core::external_symbol> &external)
+{
+    if (n > max_message_symbols || (n != 0 && (names == nullptr || scores == nullptr)))
+        return false;
+    for (size_t i = 0; i < n; ++i) {
+        if (names[i] == nullptr || !std::isfinite(scores[i]))
+            return false;
+        std::string_view name{names[i]};
+        if (core::find_symbol(name) != nullptr)
+            own.push_back(core::symbol_hit{std::string(name), scores[i], {}, {}});
+        else
+            external.push_back(core::external_symbol{std::string(name), scores[i]});
+    }
+    return true;
+}
+
 } // namespace
 
 extern "C" {
@@ -113,6 +145,8 @@ AUTHWEIGHT_API const char *authweight_strerror(int code) noexcept
         return "out of memory";
     case AUTHWEIGHT_E_INTERNAL:
         return "internal error";
+    case AUTHWEIGHT_E_STORE:
+        return "reputation store unavailable";
     default:
         return "unknown error code";
     }
@@ -306,6 +340,109 @@ AUTHWEIGHT_API int authweight_eval_report_json(const authweight_eval *ev, char *
     }
 }
 
+AUTHWEIGHT_API int authweight_eval_summary(const authweight_eval *ev, double *score, int *aligned,
+                                           int *dns_rounds) noexcept
+{
+    if (ev == nullptr || !ev->ev || ev->st != authweight_eval::state::DONE)
+        return AUTHWEIGHT_E_INVAL;
+    const auto &r = ev->ev->result();
+    if (score != nullptr)
+        *score = r.verdict.score;
+    if (aligned != nullptr)
+        *aligned = core::aligned(r.auth) ? 1 : 0;
+    if (dns_rounds != nullptr)
+        *dns_rounds = r.dns_rounds;
+    return AUTHWEIGHT_OK;
+}
+
+AUTHWEIGHT_API size_t authweight_eval_symbol_count(const authweight_eval *ev) noexcept
+{
+    if (ev == nullptr || !ev->ev || ev->st != authweight_eval::state::DONE)
+        return 0;
+    return ev->ev->result().verdict.symbols.size();
+}
+
+AUTHWEIGHT_API int authweight_eval_symbol(const authweight_eval *ev, size_t i, const char **name,
+                                          double *score, const char **reason, size_t *option_count) noexcept
+{
+    if (i >= authweight_eval_symbol_count(ev))
+        return AUTHWEIGHT_E_INVAL;
+    const auto &s = ev->ev->result().verdict.symbols[i];
+    if (name != nullptr)
+        *name = s.name.c_str();
+    if (score != nullptr)
+        *score = s.score;
+    if (reason != nullptr)
+        *reason = s.reason.c_str();
+    if (option_count != nullptr)
+        *option_count = s.options.size();
+    return AUTHWEIGHT_OK;
+}
+
+AUTHWEIGHT_API int authweight_eval_symbol_option(const authweight_eval *ev, size_t i, size_t j,
+                                                 const char **option) noexcept
+{
+    if (option == nullptr || i >= authweight_eval_symbol_count(ev))
+        return AUTHWEIGHT_E_INVAL;
+    const auto &opts = ev->ev->result().verdict.symbols[i].options;
+    if (j >= opts.size())
+        return AUTHWEIGHT_E_INVAL;
+    *option = opts[j].c_str();
+    return AUTHWEIGHT_OK;
+}
+
+AUTHWEIGHT_API int authweight_ctx_trust_cap(const authweight_ctx *ctx, const char *const *names,
+                                            const double *scores, size_t n, double *cap) noexcept
+{
+    if (ctx == nullptr || !ctx->eng || cap == nullptr)
+        return AUTHWEIGHT_E_INVAL;
+    *cap = 0.0;
+    try {
+        std::vector<core::symbol_hit> own;
+        std::vector<core::external_symbol> external;
+        if (!split_symbols(names, scores, n, own, external))
+            return AUTHWEIGHT_E_INVAL;
+        const auto &cfg = ctx->eng->cfg();
+        *cap = core::trust_cap(own, external, cfg.trust_symbols, cfg.trust_budget);
+        return AUTHWEIGHT_OK;
+    } catch (const std::bad_alloc &) {
+        return AUTHWEIGHT_E_NOMEM;
+    } catch (...) {
+        return AUTHWEIGHT_E_INTERNAL;
+    }
+}
+
+AUTHWEIGHT_API int authweight_ctx_unauth_strict(const authweight_ctx *ctx, const char *const *names,
+                                                const double *scores, size_t n, int aligned,
+                                                int smtp_authenticated, double *extra) noexcept
+{
+    if (ctx == nullptr || !ctx->eng || extra == nullptr)
+        return AUTHWEIGHT_E_INVAL;
+    *extra = 0.0;
+    try {
+        std::vector<core::symbol_hit> own;
+        std::vector<core::external_symbol> external;
+        if (!split_symbols(names, scores, n, own, external))
+            return AUTHWEIGHT_E_INVAL;
+        // The policy's own rule, fed only what it reads for this symbol, so
+        // the host's postfilter and the CLI weigh content one way.
+        core::policy_input in;
+        in.cfg = &ctx->eng->cfg();
+        in.ds = &ctx->eng->domains();
+        in.smtp_authenticated = smtp_authenticated != 0;
+        in.auth.dmarc.spf_aligned = aligned != 0;
+        in.external = std::move(external);
+        auto v = core::evaluate_policy(in);
+        if (const auto *s = v.find("AUTHW_UNAUTH_STRICT"))
+            *extra = s->score;
+        return AUTHWEIGHT_OK;
+    } catch (const std::bad_alloc &) {
+        return AUTHWEIGHT_E_NOMEM;
+    } catch (...) {
+        return AUTHWEIGHT_E_INTERNAL;
+    }
+}
+
 AUTHWEIGHT_API void authweight_eval_free(authweight_eval *ev) noexcept
 {
     delete ev;
@@ -339,6 +476,222 @@ AUTHWEIGHT_API int authweight_symbols_json(char **json, size_t *len) noexcept
         return AUTHWEIGHT_E_NOMEM;
     } catch (...) {
         return AUTHWEIGHT_E_INTERNAL;
+    }
+}
+
+namespace {
+
+/** A host looks up a handful of identities per message. */
+constexpr size_t max_rep_identities = 64;
+
+bool read_identities(const char *const *ids, size_t n, std::vector<std::string> &out)
+{
+    if (n > max_rep_identities || (n != 0 && ids == nullptr))
+        return false;
+    for (size_t i = 0; i < n; ++i) {
+        if (ids[i] == nullptr || !core::valid_identity(ids[i]))
+            return false;
+        out.emplace_back(ids[i]);
+    }
+    return true;
+}
+
+} // namespace
+
+AUTHWEIGHT_API int authweight_eval_reputation(authweight_eval *ev, const char *json, size_t len,
+                                              char **errmsg) noexcept
+{
+    using st = authweight_eval::state;
+    if (errmsg != nullptr)
+        *errmsg = nullptr;
+    if (ev == nullptr || !ev->ev || (json == nullptr && len != 0))
+        return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_eval_reputation: NULL argument");
+    if (ev->st != st::DONE)
+        return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_eval_reputation: evaluation not done");
+    try {
+        // The facts reader checks the counts exactly as for "reputation" in facts.
+        std::string facts = "{\"reputation\":";
+        facts.append(len == 0 ? std::string_view{"{}"} : std::string_view{json, len});
+        facts += "}";
+        auto parsed = adapters::parse_facts(facts);
+        if (!parsed)
+            return fail_with(errmsg, map_code(parsed.error().code(), AUTHWEIGHT_E_INPUT), parsed.error().message());
+        ev->ev->set_reputation(std::move(parsed->reputation));
+        ev->st = st::PENDING;
+        return authweight_eval_step(ev);
+    } catch (const std::bad_alloc &) {
+        return fail_with(errmsg, AUTHWEIGHT_E_NOMEM, "out of memory");
+    } catch (...) {
+        return fail_with(errmsg, AUTHWEIGHT_E_INTERNAL, "internal error");
+    }
+}
+
+AUTHWEIGHT_API size_t authweight_eval_identity_count(const authweight_eval *ev) noexcept
+{
+    if (ev == nullptr || !ev->ev || ev->st != authweight_eval::state::DONE)
+        return 0;
+    return ev->ev->result().reputation_identities.size();
+}
+
+AUTHWEIGHT_API int authweight_eval_identity(const authweight_eval *ev, size_t i, const char **name) noexcept
+{
+    if (name == nullptr || i >= authweight_eval_identity_count(ev))
+        return AUTHWEIGHT_E_INVAL;
+    *name = ev->ev->result().reputation_identities[i].name.c_str();
+    return AUTHWEIGHT_OK;
+}
+
+AUTHWEIGHT_API int authweight_rep_open(const authweight_ctx *ctx, const char *path, authweight_rep **out,
+                                       char **errmsg) noexcept
+{
+    if (errmsg != nullptr)
+        *errmsg = nullptr;
+    if (out == nullptr || ctx == nullptr || !ctx->eng)
+        return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_rep_open: NULL argument");
+    *out = nullptr;
+    try {
+        const auto &rc = ctx->eng->cfg().reputation;
+        adapters::lmdb_options o;
+        o.path = path != nullptr ? std::string(path) : rc.lmdb_path;
+        o.map_size_mib = static_cast<std::size_t>(rc.lmdb_map_size);
+        if (o.path.empty())
+            return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_rep_open: empty path");
+        auto *h = new authweight_rep{std::make_unique<adapters::lmdb_store>(std::move(o)), rc};
+        *out = h;
+        return AUTHWEIGHT_OK;
+    } catch (const std::bad_alloc &) {
+        return fail_with(errmsg, AUTHWEIGHT_E_NOMEM, "out of memory");
+    } catch (...) {
+        return fail_with(errmsg, AUTHWEIGHT_E_INTERNAL, "internal error");
+    }
+}
+
+AUTHWEIGHT_API void authweight_rep_free(authweight_rep *rep) noexcept
+{
+    try {
+        delete rep;
+    } catch (...) {
+    }
+}
+
+AUTHWEIGHT_API int authweight_rep_lookup(authweight_rep *rep, const char *const *ids, size_t n, long long now,
+                                         char **json, size_t *len, char **errmsg) noexcept
+{
+    if (errmsg != nullptr)
+        *errmsg = nullptr;
+    if (rep == nullptr || json == nullptr)
+        return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_rep_lookup: NULL argument");
+    *json = nullptr;
+    try {
+        std::vector<std::string> list;
+        if (!read_identities(ids, n, list))
+            return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_rep_lookup: not a list of identities");
+        auto found = rep->store->lookup(list, static_cast<std::int64_t>(now), rep->cfg.half_life);
+        if (!found)
+            return fail_with(errmsg, AUTHWEIGHT_E_STORE, found.error().message());
+        auto out = nlohmann::json::object();
+        for (const auto &[id, c] : *found)
+            out[id] = {{"spam", c.spam}, {"ham", c.ham}};
+        return out_json(out.dump(), json, len);
+    } catch (const std::bad_alloc &) {
+        return fail_with(errmsg, AUTHWEIGHT_E_NOMEM, "out of memory");
+    } catch (...) {
+        return fail_with(errmsg, AUTHWEIGHT_E_INTERNAL, "internal error");
+    }
+}
+
+AUTHWEIGHT_API int authweight_rep_learn(authweight_rep *rep, const char *const *ids, size_t n,
+                                        const char *verdict, long long now, int queued, char **errmsg) noexcept
+{
+    if (errmsg != nullptr)
+        *errmsg = nullptr;
+    if (rep == nullptr || verdict == nullptr)
+        return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_rep_learn: NULL argument");
+    try {
+        std::vector<std::string> list;
+        if (!read_identities(ids, n, list))
+            return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_rep_learn: not a list of identities");
+        // Custom actions teach nothing (the admin gave them no weight).
+        auto lesson = core::lesson_for(verdict, rep->cfg);
+        if (!lesson || lesson->empty())
+            return AUTHWEIGHT_OK;
+        const auto t = static_cast<std::int64_t>(now);
+        auto r = queued != 0 ? rep->store->queue(list, *lesson, t, rep->cfg)
+                             : rep->store->learn(list, *lesson, t, rep->cfg);
+        if (!r)
+            return fail_with(errmsg, AUTHWEIGHT_E_STORE, r.error().message());
+        return AUTHWEIGHT_OK;
+    } catch (const std::bad_alloc &) {
+        return fail_with(errmsg, AUTHWEIGHT_E_NOMEM, "out of memory");
+    } catch (...) {
+        return fail_with(errmsg, AUTHWEIGHT_E_INTERNAL, "internal error");
+    }
+}
+
+AUTHWEIGHT_API int authweight_rep_flush(authweight_rep *rep, size_t *count, char **errmsg) noexcept
+{
+    if (errmsg != nullptr)
+        *errmsg = nullptr;
+    if (count != nullptr)
+        *count = 0;
+    if (rep == nullptr)
+        return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_rep_flush: NULL argument");
+    try {
+        const size_t pending = rep->store->pending();
+        if (auto r = rep->store->flush(); !r)
+            return fail_with(errmsg, AUTHWEIGHT_E_STORE, r.error().message());
+        if (count != nullptr)
+            *count = pending;
+        return AUTHWEIGHT_OK;
+    } catch (const std::bad_alloc &) {
+        return fail_with(errmsg, AUTHWEIGHT_E_NOMEM, "out of memory");
+    } catch (...) {
+        return fail_with(errmsg, AUTHWEIGHT_E_INTERNAL, "internal error");
+    }
+}
+
+AUTHWEIGHT_API int authweight_ctx_rep_decode(const authweight_ctx *ctx, const char *bytes, size_t len,
+                                             long long now, double *spam, double *ham) noexcept
+{
+    if (ctx == nullptr || !ctx->eng || (bytes == nullptr && len != 0) || spam == nullptr || ham == nullptr)
+        return AUTHWEIGHT_E_INVAL;
+    *spam = *ham = 0.0;
+    try {
+        auto rec = adapters::decode_record(std::string_view{bytes != nullptr ? bytes : "", len});
+        if (!rec)
+            return AUTHWEIGHT_E_INPUT;
+        auto c = core::decayed(*rec, static_cast<std::int64_t>(now), ctx->eng->cfg().reputation.half_life);
+        *spam = c.spam;
+        *ham = c.ham;
+        return AUTHWEIGHT_OK;
+    } catch (const std::bad_alloc &) {
+        return AUTHWEIGHT_E_NOMEM;
+    } catch (...) {
+        return AUTHWEIGHT_E_INTERNAL;
+    }
+}
+
+AUTHWEIGHT_API int authweight_ctx_rep_lesson(const authweight_ctx *ctx, const char *verdict, double *spam,
+                                             double *ham) noexcept
+{
+    if (ctx == nullptr || !ctx->eng || verdict == nullptr || spam == nullptr || ham == nullptr)
+        return AUTHWEIGHT_E_INVAL;
+    *spam = *ham = 0.0;
+    auto lesson = core::lesson_for(verdict, ctx->eng->cfg().reputation);
+    if (!lesson)
+        return AUTHWEIGHT_E_INVAL;
+    *spam = lesson->spam;
+    *ham = lesson->ham;
+    return AUTHWEIGHT_OK;
+}
+
+AUTHWEIGHT_API const char *authweight_rep_redis_script(void) noexcept
+{
+    try {
+        static const std::string text{adapters::redis_update_script()};
+        return text.c_str();
+    } catch (...) {
+        return "";
     }
 }
 

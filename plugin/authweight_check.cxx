@@ -4,6 +4,9 @@
 
 #include "engine.hxx"
 #include "json_io.hxx"
+#include "lmdb_store.hxx"
+#include "redis_store.hxx"
+#include "reputation_store.hxx"
 #include "zone_file.hxx"
 
 #include "authweight/config.hxx"
@@ -30,7 +33,9 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -88,6 +93,24 @@ Settings:
                         that need DNS give temperror.
   --dns none            the same, explicitly
 
+Reputation (see README "Reputation"):
+  --learn spam|ham      teach the message's authenticated identities (DKIM
+                        d=, aligned SPF, Sender ID PRA) the verdict, in the
+                        store of --config (reputation.backend); the report
+                        is printed as usual
+  --reputation-db PATH  the LMDB store (default reputation.lmdb_path)
+  --redis HOST[:PORT]   use the Redis store there (keys reputation.redis_prefix
+                        + identity; password from AUTHWEIGHT_REDIS_PASSWORD)
+  --export FILE         write every record of the store as JSON lines
+                        ('-' = standard output); no message is read
+  --import FILE         read JSON lines into the store, replacing records of
+                        the same identities ('-' = standard input)
+  --now SECONDS         the Unix time to decay and learn at (default: now)
+  A check looks the identities up in the LMDB store when the backend is
+  lmdb and the file exists (or in Redis with --redis) and scores
+  AUTHW_REP_BAD / AUTHW_REP_GOOD; a store that cannot be read gives one
+  warning line on standard error and the check runs without it.
+
 Output:
   --pretty              indent the JSON
   --help                show this help and exit
@@ -121,6 +144,12 @@ struct options {
     std::string zone_path;
     std::optional<std::string> message_path;
     bool tls_source_given{false};
+    std::optional<std::string> learn;
+    std::optional<std::string> reputation_db;
+    std::optional<std::string> redis;
+    std::optional<std::string> export_path;
+    std::optional<std::string> import_path;
+    std::optional<std::int64_t> now;
     bool pretty{false};
     bool help{false};
     bool version{false};
@@ -192,6 +221,24 @@ core::result<void> apply(options &o, std::string_view flag, std::string value)
         if (!sym)
             return std::unexpected(sym.error());
         o.facts.external.push_back(std::move(*sym));
+    } else if (flag == "--learn") {
+        if (value != "spam" && value != "ham")
+            return fail(error_code::BAD_INPUT, "invalid --learn '" + value + "': expected spam or ham");
+        o.learn = std::move(value);
+    } else if (flag == "--reputation-db") {
+        o.reputation_db = std::move(value);
+    } else if (flag == "--redis") {
+        o.redis = std::move(value);
+    } else if (flag == "--export") {
+        o.export_path = std::move(value);
+    } else if (flag == "--import") {
+        o.import_path = std::move(value);
+    } else if (flag == "--now") {
+        std::int64_t t = 0;
+        auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), t);
+        if (value.empty() || ec != std::errc{} || end != value.data() + value.size() || t < 0)
+            return fail(error_code::BAD_INPUT, "invalid --now '" + value + "': expected Unix seconds");
+        o.now = t;
     }
     return {};
 }
@@ -199,6 +246,7 @@ core::result<void> apply(options &o, std::string_view flag, std::string value)
 constexpr std::string_view value_flags[] = {
     "--ip", "--helo", "--hostname", "--mail-from", "--tls-version", "--tls-cipher",
     "--tls-source", "--user", "--config", "--dns", "--dns-zone", "--external",
+    "--learn", "--reputation-db", "--redis", "--export", "--import", "--now",
 };
 
 core::result<options> parse_args(int argc, char **argv)
@@ -253,6 +301,12 @@ core::result<options> parse_args(int argc, char **argv)
     auto &c = o.facts.connection;
     if (!c.tls_version.empty() && !o.tls_source_given)
         c.tls_source = "mta";
+    if (o.export_path && o.import_path)
+        return fail(error_code::BAD_INPUT, "--export and --import cannot be combined");
+    if ((o.export_path || o.import_path) && (o.message_path || o.learn))
+        return fail(error_code::BAD_INPUT, "--export and --import take no message and no --learn");
+    if (o.reputation_db && o.redis)
+        return fail(error_code::BAD_INPUT, "--reputation-db and --redis cannot be combined");
     return o;
 }
 
@@ -421,6 +475,162 @@ private:
     bool ok_{false};
 };
 
+// --- reputation -----------------------------------------------------------------
+
+/** A warning: one line on stderr, the check goes on. */
+void warn(std::string_view message)
+{
+    std::string line;
+    for (unsigned char c : message.substr(0, 1000))
+        line += (c < 0x20 || c == 0x7f) ? ' ' : static_cast<char>(c);
+    std::fprintf(stderr, "%.*s: warning: %s\n", static_cast<int>(program.size()), program.data(), line.c_str());
+}
+
+enum class store_use { LOOKUP, WRITE, EXPORT };
+
+/**
+ * The store the options and config name: --redis, --reputation-db, else
+ * reputation.backend. nullptr (no error) when a lookup has no store to ask:
+ * backend none or redis without --redis, or the default LMDB file does not
+ * exist yet.
+ */
+core::result<std::unique_ptr<adapters::reputation_store>> open_store(const options &o, const core::config &cfg,
+                                                                     store_use use)
+{
+    const auto &rc = cfg.reputation;
+    if (o.redis) {
+        auto ro = adapters::parse_redis_address(*o.redis);
+        if (!ro)
+            return std::unexpected(ro.error());
+        ro->prefix = rc.redis_prefix;
+        ro->ttl = rc.redis_ttl;
+        if (const char *pw = std::getenv("AUTHWEIGHT_REDIS_PASSWORD"))
+            ro->password = pw;
+        auto st = adapters::redis_store::connect(std::move(*ro));
+        if (!st)
+            return std::unexpected(st.error());
+        return std::unique_ptr<adapters::reputation_store>(std::move(*st));
+    }
+    if (!o.reputation_db && rc.backend != "lmdb") {
+        if (use == store_use::LOOKUP)
+            return nullptr;
+        return fail(error_code::BAD_INPUT, "reputation.backend is " + rc.backend +
+                                               ": give --reputation-db PATH or --redis HOST[:PORT]");
+    }
+    adapters::lmdb_options lo;
+    lo.path = o.reputation_db ? *o.reputation_db : rc.lmdb_path;
+    lo.map_size_mib = static_cast<std::size_t>(rc.lmdb_map_size);
+    lo.create = use == store_use::WRITE;
+    lo.read_only = use != store_use::WRITE;
+    auto st = std::make_unique<adapters::lmdb_store>(std::move(lo));
+    if (auto ok = st->open(); !ok) {
+        if (use == store_use::LOOKUP && !o.reputation_db && ok.error().code() == error_code::NOT_FOUND)
+            return nullptr;
+        return std::unexpected(ok.error());
+    }
+    return std::unique_ptr<adapters::reputation_store>(std::move(st));
+}
+
+std::int64_t now_of(const options &o)
+{
+    return o.now ? *o.now : static_cast<std::int64_t>(std::time(nullptr));
+}
+
+/** --export FILE / --import FILE. */
+int transfer(const options &o, const core::config &cfg)
+{
+    const bool exporting = o.export_path.has_value();
+    auto store = open_store(o, cfg, exporting ? store_use::EXPORT : store_use::WRITE);
+    if (!store)
+        return die(store.error().message());
+    std::size_t done = 0, skipped = 0;
+    if (exporting) {
+        const std::string &path = *o.export_path;
+        std::unique_ptr<std::FILE, int (*)(std::FILE *)> owned{nullptr, &std::fclose};
+        std::FILE *out = stdout;
+        if (path != "-") {
+            owned.reset(std::fopen(path.c_str(), "w"));
+            if (!owned)
+                return die("cannot write " + path + ": " + std::strerror(errno));
+            out = owned.get();
+        }
+        bool write_ok = true;
+        auto r = (*store)->each_record([&](std::string_view id, const core::result<core::reputation_record> &rec) {
+            if (!rec) {
+                ++skipped;
+                warn("skipped '" + std::string(id.substr(0, 100)) + "': " + rec.error().message());
+                return;
+            }
+            const std::string line = adapters::record_line(id, *rec) + "\n";
+            write_ok = write_ok && std::fwrite(line.data(), 1, line.size(), out) == line.size();
+            ++done;
+        });
+        if (!r)
+            return die(r.error().message());
+        if (!write_ok || std::fflush(out) != 0)
+            return die("cannot write " + path + ": " + std::strerror(errno));
+        if (path != "-") {
+            if (std::fclose(owned.release()) != 0)
+                return die("cannot write " + path + ": " + std::strerror(errno));
+            std::printf("{\"exported\":%zu,\"skipped\":%zu,\"store\":\"%s\"}\n", done, skipped,
+                        (*store)->describe().c_str());
+        }
+        return 0;
+    }
+
+    const std::string &path = *o.import_path;
+    std::unique_ptr<std::FILE, int (*)(std::FILE *)> owned{nullptr, &std::fclose};
+    std::FILE *in = stdin;
+    if (path != "-") {
+        owned.reset(std::fopen(path.c_str(), "r"));
+        if (!owned)
+            return die("cannot read " + path + ": " + std::strerror(errno));
+        in = owned.get();
+    }
+    constexpr std::size_t batch_size = 10000;
+    constexpr std::size_t max_line = 4096;
+    std::vector<std::pair<std::string, core::reputation_record>> batch;
+    std::string line;
+    std::size_t lineno = 0;
+    bool eof = false;
+    while (!eof) {
+        line.clear();
+        int ch = 0;
+        while ((ch = std::fgetc(in)) != EOF && ch != '\n')
+            if (line.size() <= max_line)
+                line += static_cast<char>(ch);
+        eof = ch == EOF;
+        if (eof && std::ferror(in))
+            return die("cannot read " + path + ": " + std::strerror(errno));
+        ++lineno;
+        if (!line.empty() && line.back() == '\r')
+            line.pop_back();
+        if (line.empty() || line.front() == '#')
+            continue;
+        auto rec = line.size() > max_line ? core::result<std::pair<std::string, core::reputation_record>>(
+                                                fail(error_code::BAD_INPUT, "export line: too long"))
+                                          : adapters::parse_record_line(line);
+        if (!rec) {
+            ++skipped;
+            warn(path + ":" + std::to_string(lineno) + ": " + rec.error().message());
+            continue;
+        }
+        batch.push_back(std::move(*rec));
+        if (batch.size() == batch_size) {
+            if (auto r = (*store)->put(batch); !r)
+                return die(r.error().message());
+            done += batch.size();
+            batch.clear();
+        }
+    }
+    if (auto r = (*store)->put(batch); !r)
+        return die(r.error().message());
+    done += batch.size();
+    std::printf("{\"imported\":%zu,\"skipped\":%zu,\"store\":\"%s\"}\n", done, skipped,
+                (*store)->describe().c_str());
+    return std::fflush(stdout) == 0 ? 0 : 2;
+}
+
 int run(int argc, char **argv)
 {
     auto parsed = parse_args(argc, argv);
@@ -449,6 +659,9 @@ int run(int argc, char **argv)
     auto cfg = adapters::parse_config(config_text);
     if (!cfg)
         return die(config_label + cfg.error().message());
+    if (o.export_path || o.import_path)
+        return transfer(o, *cfg);
+    const core::config config_copy = *cfg;
 
     std::optional<adapters::zone> zone;
     if (o.dns == dns_mode::ZONE) {
@@ -495,6 +708,43 @@ int run(int argc, char **argv)
             // No DNS, or a TIMEOUT in the zone: a temporary failure, never
             // a negative verdict.
             evaluation.answer(q, a.value_or(core::dns_answer{core::dns_status::TEMPFAIL, {}}));
+        }
+    }
+
+    // Principle 7: the identities' history, looked up after authentication
+    // proved them; the evaluation re-scores over the DNS answers it has.
+    std::vector<std::string> identities;
+    for (const auto &id : evaluation.result().reputation_identities)
+        identities.push_back(id.name);
+    std::unique_ptr<adapters::reputation_store> store;
+    if (!identities.empty() || o.learn) {
+        auto st = open_store(o, config_copy, o.learn ? store_use::WRITE : store_use::LOOKUP);
+        if (!st && o.learn)
+            return die(st.error().message());
+        if (!st)
+            warn("reputation not used: " + st.error().message());
+        else
+            store = std::move(*st);
+    }
+    if (store && !identities.empty()) {
+        auto counts = store->lookup(identities, now_of(o), config_copy.reputation.half_life);
+        if (!counts) {
+            warn("reputation not used: " + counts.error().message());
+        } else if (!counts->empty()) {
+            evaluation.set_reputation(std::move(*counts));
+            if (evaluation.step() != adapters::step_status::DONE)
+                return die("internal error: re-evaluation with reputation asked for DNS");
+        }
+    }
+    if (o.learn) {
+        if (identities.empty()) {
+            warn("nothing learned: the message has no authenticated identity");
+        } else {
+            auto lesson = core::lesson_for(*o.learn, config_copy.reputation);
+            if (auto r = store->learn(identities, lesson.value_or(core::reputation_lesson{}), now_of(o),
+                                      config_copy.reputation);
+                !r)
+                return die("cannot learn: " + r.error().message());
         }
     }
 

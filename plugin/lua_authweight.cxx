@@ -103,6 +103,10 @@ struct ctx_handle {
 struct eval_handle {
     authweight_eval *ptr;
 };
+struct rep_handle {
+    authweight_rep *ptr;
+};
+constexpr const char *REP_MT = "authweight.rep";
 
 // ---- buffers owned by the collector ------------------------------------------
 
@@ -795,6 +799,15 @@ bool put_external(writer &w, int idx)
     return true;
 }
 
+bool has_any_key(lua_State *L, int idx)
+{
+    lua_pushnil(L);
+    if (lua_next(L, idx) == 0)
+        return false;
+    lua_pop(L, 2);
+    return true;
+}
+
 /**
  * The facts table as JSON, except "message", whose bytes are returned
  * through msg/msglen (anchored by the facts table) and go to the C ABI as
@@ -845,11 +858,40 @@ bool put_facts(writer &w, int idx, const char **msg, size_t *msglen)
         } else if (key_is(k, klen, "external")) {
             put_key(w, first, "external");
             ok = put_external(w, v);
+        } else if (key_is(k, klen, "spf") || key_is(k, klen, "dmarc")) {
+            // Results another module computed (auth_source = "rspamd").
+            if (!lua_istable(L, v)) {
+                ok = failf(w, "expected a table");
+            } else {
+                put_key(w, first, key_is(k, klen, "spf") ? "spf" : "dmarc");
+                ok = put_value(w, v, 0);
+            }
+        } else if (key_is(k, klen, "dkim")) {
+            if (!lua_istable(L, v)) {
+                ok = failf(w, "expected an array of tables");
+            } else {
+                put_key(w, first, "dkim");
+                lua_rawgeti(L, v, 1);
+                bool empty = lua_isnil(L, -1) && !has_any_key(L, v);
+                lua_pop(L, 1);
+                if (empty)
+                    put(w, "[]"); // no signatures: [], never {}
+                else
+                    ok = put_value(w, v, 0);
+            }
         } else if (key_is(k, klen, "message")) {
             if (lua_type(L, v) != LUA_TSTRING)
                 ok = failf(w, "expected a string");
             else
                 *msg = lua_tolstring(L, v, msglen);
+        } else if (key_is(k, klen, "reputation")) {
+            // {identity = {spam =, ham =}}: counts the host looked up.
+            if (!lua_istable(L, v)) {
+                ok = failf(w, "expected a table");
+            } else {
+                put_key(w, first, "reputation");
+                ok = put_value(w, v, 0);
+            }
         } else {
             ok = failf(w, "unknown key");
         }
@@ -977,6 +1019,106 @@ int ctx_evaluate(lua_State *L)
     return 1;
 }
 
+/**
+ * Read a message's symbols at `idx` — an array of {name=, score=}, a map
+ * name -> score, or an array of names with the array of their scores at
+ * idx + 1 (what rspamd's task:get_symbols() returns) — into arrays
+ * allocated as userdata on the stack (the collector frees them; the names
+ * stay anchored by the tables). Raises on a malformed table.
+ * @return the count; *consumed is 2 for the parallel arrays, else 1
+ */
+size_t read_symbols(lua_State *L, int idx, const char ***names, double **scores, int *consumed)
+{
+    constexpr const char *shape = "array of {name=, score=}, map name -> score, or names and scores expected";
+    luaL_checktype(L, idx, LUA_TTABLE);
+    *consumed = 1;
+    if (lua_type(L, idx + 1) == LUA_TTABLE) {
+        *consumed = 2;
+        size_t n = aw_rawlen(L, idx);
+        luaL_argcheck(L, n <= 65536 && aw_rawlen(L, idx + 1) == n, idx + 1, "names and scores differ in length");
+        *names = static_cast<const char **>(lua_newuserdata(L, (n != 0 ? n : 1) * sizeof(const char *)));
+        *scores = static_cast<double *>(lua_newuserdata(L, (n != 0 ? n : 1) * sizeof(double)));
+        for (size_t i = 0; i < n; ++i) {
+            lua_rawgeti(L, idx, static_cast<int>(i + 1));
+            lua_rawgeti(L, idx + 1, static_cast<int>(i + 1));
+            if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TNUMBER)
+                return static_cast<size_t>(luaL_argerror(L, idx, shape));
+            (*names)[i] = lua_tostring(L, -2); // anchored by the names table
+            (*scores)[i] = static_cast<double>(lua_tonumber(L, -1));
+            luaL_argcheck(L, std::isfinite((*scores)[i]), idx + 1, "scores must be finite numbers");
+            lua_pop(L, 2);
+        }
+        return n;
+    }
+    size_t n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx) != 0) {
+        lua_pop(L, 1);
+        ++n;
+    }
+    luaL_argcheck(L, n <= 65536, idx, "too many symbols");
+    *names = static_cast<const char **>(lua_newuserdata(L, (n != 0 ? n : 1) * sizeof(const char *)));
+    *scores = static_cast<double *>(lua_newuserdata(L, (n != 0 ? n : 1) * sizeof(double)));
+    size_t i = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx) != 0) {
+        if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TNUMBER) {
+            (*names)[i] = lua_tostring(L, -2);
+            (*scores)[i] = static_cast<double>(lua_tonumber(L, -1));
+        } else if (lua_type(L, -2) == LUA_TNUMBER && lua_istable(L, -1)) {
+            lua_getfield(L, -1, "name");
+            lua_getfield(L, -2, "score");
+            if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TNUMBER)
+                return static_cast<size_t>(luaL_argerror(L, idx, shape));
+            (*names)[i] = lua_tostring(L, -2); // anchored by the element table
+            (*scores)[i] = static_cast<double>(lua_tonumber(L, -1));
+            lua_pop(L, 2);
+        } else {
+            return static_cast<size_t>(luaL_argerror(L, idx, shape));
+        }
+        luaL_argcheck(L, std::isfinite((*scores)[i]), idx, "scores must be finite numbers");
+        lua_pop(L, 1);
+        ++i;
+    }
+    return i;
+}
+
+/** ctx:trust_cap(symbols | names, scores) -> the weight to add back (>= 0) | nil, msg, code */
+int ctx_trust_cap(lua_State *L)
+{
+    ctx_handle *ctx = check_ctx(L);
+    const char **names = nullptr;
+    double *scores = nullptr;
+    int consumed = 1;
+    lua_settop(L, 3);
+    size_t n = read_symbols(L, 2, &names, &scores, &consumed);
+    double cap = 0.0;
+    int rc = authweight_ctx_trust_cap(ctx->ptr, names, scores, n, &cap);
+    if (rc != AUTHWEIGHT_OK)
+        return push_fail(L, authweight_strerror(rc), rc);
+    lua_pushnumber(L, static_cast<lua_Number>(cap));
+    return 1;
+}
+
+/** ctx:unauth_strict(symbols | names, scores, aligned, smtp_authenticated) -> weight (>= 0) | nil, msg, code */
+int ctx_unauth_strict(lua_State *L)
+{
+    ctx_handle *ctx = check_ctx(L);
+    const char **names = nullptr;
+    double *scores = nullptr;
+    int consumed = 1;
+    lua_settop(L, 5);
+    size_t n = read_symbols(L, 2, &names, &scores, &consumed);
+    int aligned = lua_toboolean(L, 2 + consumed);
+    int smtp_auth = lua_toboolean(L, 3 + consumed);
+    double extra = 0.0;
+    int rc = authweight_ctx_unauth_strict(ctx->ptr, names, scores, n, aligned, smtp_auth, &extra);
+    if (rc != AUTHWEIGHT_OK)
+        return push_fail(L, authweight_strerror(rc), rc);
+    lua_pushnumber(L, static_cast<lua_Number>(extra));
+    return 1;
+}
+
 /** ev:step() -> "done" | "need_dns", {{name=, type=}, ...} | nil, msg, code */
 int eval_step(lua_State *L)
 {
@@ -1074,6 +1216,250 @@ int eval_report_json(lua_State *L)
     return 1;
 }
 
+// ---- reputation of authenticated identities ---------------------------------------
+
+/** ev:set_reputation({identity = {spam =, ham =}}) -> as ev:step() | nil, msg, code */
+int eval_set_reputation(lua_State *L)
+{
+    eval_handle *h = check_eval(L);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_settop(L, 2);
+    buffer *b = new_buffer(L);
+    writer w;
+    writer_init(w, L, b, "reputation");
+    if (!put_value(w, 2, 0))
+        return push_fail(L, w.err, AUTHWEIGHT_E_INPUT);
+    char *errmsg = nullptr;
+    int rc = authweight_eval_reputation(h->ptr, b->p, b->len, &errmsg);
+    if (rc == AUTHWEIGHT_E_INVAL) {
+        authweight_free(errmsg);
+        return luaL_error(L, "authweight: set_reputation before the evaluation is done");
+    }
+    if (rc == AUTHWEIGHT_NEED_DNS) {
+        authweight_free(errmsg);
+        return eval_step(L);
+    }
+    if (rc != AUTHWEIGHT_OK)
+        return push_abi_fail(L, rc, errmsg);
+    lua_pushliteral(L, "done");
+    return 1;
+}
+
+rep_handle *check_rep(lua_State *L)
+{
+    auto *h = static_cast<rep_handle *>(luaL_checkudata(L, 1, REP_MT));
+    luaL_argcheck(L, h->ptr != nullptr, 1, CLOSED_MSG);
+    return h;
+}
+
+int rep_close(lua_State *L)
+{
+    auto *h = static_cast<rep_handle *>(luaL_checkudata(L, 1, REP_MT));
+    authweight_rep_free(h->ptr);
+    h->ptr = nullptr;
+    return 0;
+}
+
+int rep_tostring(lua_State *L)
+{
+    auto *h = static_cast<rep_handle *>(luaL_checkudata(L, 1, REP_MT));
+    if (h->ptr != nullptr)
+        lua_pushfstring(L, "%s (%p)", REP_MT, static_cast<void *>(h));
+    else
+        lua_pushfstring(L, "%s (closed)", REP_MT);
+    return 1;
+}
+
+/** An array of identity strings at idx, as userdata on the stack (the
+ *  table anchors the strings). Raises on a malformed table. */
+const char **read_ids(lua_State *L, int idx, size_t *n)
+{
+    luaL_checktype(L, idx, LUA_TTABLE);
+    *n = aw_rawlen(L, idx);
+    luaL_argcheck(L, *n <= 64, idx, "too many identities");
+    auto **ids = static_cast<const char **>(lua_newuserdata(L, (*n != 0 ? *n : 1) * sizeof(const char *)));
+    for (size_t i = 0; i < *n; ++i) {
+        lua_rawgeti(L, idx, static_cast<int>(i + 1));
+        if (lua_type(L, -1) != LUA_TSTRING)
+            luaL_argerror(L, idx, "array of identity strings expected");
+        ids[i] = lua_tostring(L, -1);
+        lua_pop(L, 1);
+    }
+    return ids;
+}
+
+long long check_time(lua_State *L, int idx)
+{
+    double t = static_cast<double>(luaL_checknumber(L, idx));
+    luaL_argcheck(L, std::isfinite(t) && t >= 0 && t < 1e15, idx, "Unix time expected");
+    return static_cast<long long>(t);
+}
+
+/** ctx:reputation_store([path]) -> store | nil, msg, code (opens lazily) */
+int ctx_reputation_store(lua_State *L)
+{
+    ctx_handle *ctx = check_ctx(L);
+    const char *path = luaL_optstring(L, 2, nullptr);
+    auto *h = static_cast<rep_handle *>(lua_newuserdata(L, sizeof(rep_handle)));
+    h->ptr = nullptr;
+    set_metatable(L, REP_MT);
+    char *errmsg = nullptr;
+    int rc = authweight_rep_open(ctx->ptr, path, &h->ptr, &errmsg);
+    if (rc != AUTHWEIGHT_OK)
+        return push_abi_fail(L, rc, errmsg);
+    return 1;
+}
+
+/** store:lookup(ids, now) -> {identity = {spam =, ham =}} | nil, msg, code */
+int rep_lookup(lua_State *L)
+{
+    rep_handle *h = check_rep(L);
+    lua_settop(L, 3); // what read_ids pushes must not pass for an argument
+    size_t n = 0;
+    const char **ids = read_ids(L, 2, &n);
+    long long now = check_time(L, 3);
+    buffer *b = new_buffer(L);
+    b->release = release_abi;
+    char *errmsg = nullptr;
+    int rc = authweight_rep_lookup(h->ptr, ids, n, now, &b->p, &b->len, &errmsg);
+    if (rc != AUTHWEIGHT_OK)
+        return push_abi_fail(L, rc, errmsg);
+    return push_json(L, b->p, b->len);
+}
+
+/** store:learn(ids, verdict, now[, queued]) -> true | nil, msg, code */
+int rep_learn(lua_State *L)
+{
+    rep_handle *h = check_rep(L);
+    lua_settop(L, 5); // what read_ids pushes must not pass for an argument
+    size_t n = 0;
+    const char **ids = read_ids(L, 2, &n);
+    const char *verdict = luaL_checkstring(L, 3);
+    long long now = check_time(L, 4);
+    int queued = lua_toboolean(L, 5);
+    char *errmsg = nullptr;
+    int rc = authweight_rep_learn(h->ptr, ids, n, verdict, now, queued, &errmsg);
+    if (rc != AUTHWEIGHT_OK)
+        return push_abi_fail(L, rc, errmsg);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/** store:flush() -> identities committed | nil, msg, code */
+int rep_flush(lua_State *L)
+{
+    rep_handle *h = check_rep(L);
+    size_t count = 0;
+    char *errmsg = nullptr;
+    int rc = authweight_rep_flush(h->ptr, &count, &errmsg);
+    if (rc != AUTHWEIGHT_OK)
+        return push_abi_fail(L, rc, errmsg);
+    lua_pushinteger(L, static_cast<lua_Integer>(count));
+    return 1;
+}
+
+/** ctx:reputation_decode(bytes, now) -> spam, ham | nil, msg, code (a Redis value) */
+int ctx_reputation_decode(lua_State *L)
+{
+    ctx_handle *ctx = check_ctx(L);
+    size_t len = 0;
+    const char *bytes = luaL_checklstring(L, 2, &len);
+    long long now = check_time(L, 3);
+    double spam = 0, ham = 0;
+    int rc = authweight_ctx_rep_decode(ctx->ptr, bytes, len, now, &spam, &ham);
+    if (rc != AUTHWEIGHT_OK)
+        return push_fail(L, rc == AUTHWEIGHT_E_INPUT ? "not a reputation record" : authweight_strerror(rc), rc);
+    lua_pushnumber(L, static_cast<lua_Number>(spam));
+    lua_pushnumber(L, static_cast<lua_Number>(ham));
+    return 2;
+}
+
+/** ctx:reputation_lesson(verdict) -> spam, ham | nil, msg, code */
+int ctx_reputation_lesson(lua_State *L)
+{
+    ctx_handle *ctx = check_ctx(L);
+    const char *verdict = luaL_checkstring(L, 2);
+    double spam = 0, ham = 0;
+    int rc = authweight_ctx_rep_lesson(ctx->ptr, verdict, &spam, &ham);
+    if (rc != AUTHWEIGHT_OK)
+        return push_fail(L, "unknown verdict", rc);
+    lua_pushnumber(L, static_cast<lua_Number>(spam));
+    lua_pushnumber(L, static_cast<lua_Number>(ham));
+    return 2;
+}
+
+/** ev:identities() -> {"example.org", ...}: the message's authenticated identities */
+int eval_identities(lua_State *L)
+{
+    eval_handle *h = check_eval(L);
+    size_t n = authweight_eval_identity_count(h->ptr);
+    lua_createtable(L, table_hint(n), 0);
+    for (size_t i = 0; i < n && i < static_cast<size_t>(INT_MAX); ++i) {
+        const char *name = nullptr;
+        if (authweight_eval_identity(h->ptr, i, &name) != AUTHWEIGHT_OK)
+            break;
+        lua_pushstring(L, name);
+        lua_rawseti(L, -2, static_cast<int>(i + 1));
+    }
+    return 1;
+}
+
+/** core.reputation_redis_script() -> the Redis update script (Lua text) */
+int l_reputation_redis_script(lua_State *L)
+{
+    lua_pushstring(L, authweight_rep_redis_script());
+    return 1;
+}
+
+/**
+ * ev:verdict() -> {score=, aligned=, dns_rounds=, symbols={{name=, score=,
+ * reason=, options={...}}, ...}}: what a host inserts, read straight from
+ * the evaluation rather than through the report's JSON.
+ */
+int eval_verdict(lua_State *L)
+{
+    eval_handle *h = check_eval(L);
+    double score = 0;
+    int aligned = 0, rounds = 0;
+    if (authweight_eval_summary(h->ptr, &score, &aligned, &rounds) != AUTHWEIGHT_OK)
+        return luaL_error(L, "authweight: verdict before the evaluation is done");
+    size_t n = authweight_eval_symbol_count(h->ptr);
+    lua_createtable(L, 0, 4);
+    lua_pushnumber(L, static_cast<lua_Number>(score));
+    lua_setfield(L, -2, "score");
+    lua_pushboolean(L, aligned);
+    lua_setfield(L, -2, "aligned");
+    lua_pushinteger(L, rounds);
+    lua_setfield(L, -2, "dns_rounds");
+    lua_createtable(L, table_hint(n), 0);
+    for (size_t i = 0; i < n && i < static_cast<size_t>(INT_MAX); ++i) {
+        const char *name = nullptr, *reason = nullptr;
+        double s = 0;
+        size_t nopts = 0;
+        if (authweight_eval_symbol(h->ptr, i, &name, &s, &reason, &nopts) != AUTHWEIGHT_OK)
+            break;
+        lua_createtable(L, 0, 4);
+        lua_pushstring(L, name);
+        lua_setfield(L, -2, "name");
+        lua_pushnumber(L, static_cast<lua_Number>(s));
+        lua_setfield(L, -2, "score");
+        lua_pushstring(L, reason);
+        lua_setfield(L, -2, "reason");
+        lua_createtable(L, table_hint(nopts), 0);
+        for (size_t j = 0; j < nopts && j < static_cast<size_t>(INT_MAX); ++j) {
+            const char *opt = nullptr;
+            if (authweight_eval_symbol_option(h->ptr, i, j, &opt) != AUTHWEIGHT_OK)
+                break;
+            lua_pushstring(L, opt);
+            lua_rawseti(L, -2, static_cast<int>(j + 1));
+        }
+        lua_setfield(L, -2, "options");
+        lua_rawseti(L, -2, static_cast<int>(i + 1));
+    }
+    lua_setfield(L, -2, "symbols");
+    return 1;
+}
+
 /** core.symbols() -> {{name=, score=, dynamic=, auth_derived=, description=}, ...} */
 int l_symbols(lua_State *L)
 {
@@ -1090,6 +1476,13 @@ int l_schema(lua_State *L)
 {
     lua_pushstring(L, authweight_schema_json());
     return 1;
+}
+
+/** core.schema_table() -> the config's JSON Schema as a fresh Lua table */
+int l_schema_table(lua_State *L)
+{
+    const char *schema = authweight_schema_json();
+    return push_json(L, schema, std::strlen(schema));
 }
 
 void new_class(lua_State *L, const char *name, lua_CFunction gc, lua_CFunction tostring,
@@ -1116,6 +1509,11 @@ extern "C" AW_EXPORT int luaopen_authweight_core(lua_State *L)
 {
     static const luaL_Reg ctx_methods[] = {
         {"evaluate", ctx_evaluate},
+        {"trust_cap", ctx_trust_cap},
+        {"unauth_strict", ctx_unauth_strict},
+        {"reputation_store", ctx_reputation_store},
+        {"reputation_decode", ctx_reputation_decode},
+        {"reputation_lesson", ctx_reputation_lesson},
         {"close", ctx_close},
         {nullptr, nullptr},
     };
@@ -1124,13 +1522,25 @@ extern "C" AW_EXPORT int luaopen_authweight_core(lua_State *L)
         {"answer", eval_answer},
         {"report", eval_report},
         {"report_json", eval_report_json},
+        {"verdict", eval_verdict},
+        {"set_reputation", eval_set_reputation},
+        {"identities", eval_identities},
         {"close", eval_close},
+        {nullptr, nullptr},
+    };
+    static const luaL_Reg rep_methods[] = {
+        {"lookup", rep_lookup},
+        {"learn", rep_learn},
+        {"flush", rep_flush},
+        {"close", rep_close},
         {nullptr, nullptr},
     };
     static const luaL_Reg functions[] = {
         {"new", l_new},
         {"symbols", l_symbols},
         {"schema", l_schema},
+        {"schema_table", l_schema_table},
+        {"reputation_redis_script", l_reputation_redis_script},
         {nullptr, nullptr},
     };
 
@@ -1140,6 +1550,7 @@ extern "C" AW_EXPORT int luaopen_authweight_core(lua_State *L)
     lua_pop(L, 1);
     new_class(L, CTX_MT, ctx_close, ctx_tostring, ctx_methods);
     new_class(L, EVAL_MT, eval_close, eval_tostring, eval_methods);
+    new_class(L, REP_MT, rep_close, rep_tostring, rep_methods);
 
     // The schema as a Lua table, to read the type of empty config tables.
     // Without it (out of memory) empty tables are written as {}.
@@ -1164,6 +1575,7 @@ extern "C" AW_EXPORT int luaopen_authweight_core(lua_State *L)
         {"E_INPUT", AUTHWEIGHT_E_INPUT},
         {"E_NOMEM", AUTHWEIGHT_E_NOMEM},
         {"E_INTERNAL", AUTHWEIGHT_E_INTERNAL},
+        {"E_STORE", AUTHWEIGHT_E_STORE},
     };
     for (const auto &c : codes) {
         lua_pushinteger(L, c.value);

@@ -294,6 +294,11 @@ step_status evaluation::step()
     in.external = facts_.external;
     in.wl = &eng_->wl_;
     in.protect = eng_->protect_.get();
+    in.reputation = &facts_.reputation;
+    r.reputation_identities = reputation_identities(r.auth, from_domain, cfg.reputation, &ds);
+    for (const auto &id : r.reputation_identities)
+        if (auto it = facts_.reputation.find(id.name); it != facts_.reputation.end())
+            r.reputation_counts.emplace(id.name, it->second);
     r.verdict = evaluate_policy(in);
     r.dns_rounds = rounds_;
 

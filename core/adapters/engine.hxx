@@ -39,6 +39,11 @@ struct report {
     /** Upstream Authentication-Results fields whose authserv-id is in
      *  trusted_authserv_ids: input only, never a pass by themselves. */
     std::vector<core::ar_header> upstream_authentication_results;
+    /** The message's authenticated identities (principle 7): the keys a
+     *  host looks up and learns. */
+    std::vector<core::reputation_identity> reputation_identities;
+    /** The counts the host gave (set_reputation) for those identities. */
+    core::reputation_map reputation_counts;
 };
 
 class engine {
@@ -79,6 +84,12 @@ public:
     [[nodiscard]] const std::vector<core::dns_query> &pending() const noexcept { return pending_; }
     /** Add an answer (to a pending query or any other). */
     void answer(core::dns_query q, core::dns_answer a);
+    /**
+     * Give the reputation counts the host looked up for the report's
+     * reputation_identities; the next step() re-evaluates over the same
+     * DNS snapshot (no new queries) and scores AUTHW_REP_*.
+     */
+    void set_reputation(core::reputation_map counts) { facts_.reputation = std::move(counts); }
     /** The report after step() returned DONE. */
     [[nodiscard]] const report &result() const noexcept { return report_; }
 

@@ -352,7 +352,35 @@ core::result<core::config> fill_config(const json &doc)
     c.authserv_id = top.take("authserv_id").get<std::string>();
 
     field_reader rep{top.take("reputation"), "reputation"};
-    c.reputation.backend = rep.take("backend").get<std::string>();
+    auto &rc = c.reputation;
+    rc.backend = rep.take("backend").get<std::string>();
+    rc.identity = rep.take("identity").get<std::string>();
+    rc.half_life = rep.take("half_life").get<double>();
+    rc.min_messages = rep.take("min_messages").get<double>();
+    rc.max_count = rep.take("max_count").get<double>();
+    rc.bad_threshold = rep.take("bad_threshold").get<double>();
+    rc.good_threshold = rep.take("good_threshold").get<double>();
+    rc.learn_weight = rep.take("learn_weight").get<double>();
+    field_reader act{rep.take("actions"), "reputation.actions"};
+    rc.actions.reject = act.take("reject").get<double>();
+    rc.actions.soft_reject = act.take("soft_reject").get<double>();
+    rc.actions.rewrite_subject = act.take("rewrite_subject").get<double>();
+    rc.actions.add_header = act.take("add_header").get<double>();
+    rc.actions.greylist = act.take("greylist").get<double>();
+    rc.actions.no_action = act.take("no_action").get<double>();
+    rc.lmdb_path = rep.take("lmdb_path").get<std::string>();
+    rc.lmdb_flush_interval = rep.take("lmdb_flush_interval").get<double>();
+    rc.redis_prefix = rep.take("redis_prefix").get<std::string>();
+    for (auto [key, field] : {std::pair{"lmdb_map_size", &rc.lmdb_map_size},
+                              std::pair{"redis_ttl", &rc.redis_ttl},
+                              std::pair{"error_log_interval", &rc.error_log_interval}}) {
+        auto v = to_int(rep.take(key), std::string("reputation.") + key);
+        if (!v)
+            return std::unexpected(v.error());
+        *field = *v;
+    }
+    if (auto r = act.all_used(); !r)
+        return std::unexpected(r.error());
     if (auto r = rep.all_used(); !r)
         return std::unexpected(r.error());
     if (auto r = top.all_used(); !r)
@@ -620,6 +648,37 @@ core::result<core::dmarc_outcome> parse_given_dmarc(const json &v)
     return o;
 }
 
+/** reputation: {identity: {spam, ham}, ...}, decayed counts the host looked up. */
+core::result<core::reputation_map> parse_reputation(const json &v)
+{
+    if (!v.is_object())
+        return fail(error_code::BAD_INPUT, "'reputation': expected object, got " + type_name(v));
+    // A message has at most max_reputation_identities identities; a host
+    // may look up a few more candidates, never thousands.
+    if (v.size() > 4 * core::max_reputation_identities)
+        return fail(error_code::BAD_INPUT, "'reputation': too many identities");
+    core::reputation_map out;
+    for (const auto &[name, rec] : v.items()) {
+        const std::string where = "reputation." + name.substr(0, 100);
+        if (!core::valid_identity(name))
+            return fail(error_code::BAD_INPUT, "'" + where + "': not a lower-case domain name");
+        core::reputation_counts c;
+        auto r = each_member(rec, where, [&](const std::string &k, const json &val,
+                                             const std::string &at) -> core::result<bool> {
+            if (k != "spam" && k != "ham")
+                return false;
+            if (!finite_number(val) || val.get<double>() < 0)
+                return fail(error_code::BAD_INPUT, "'" + at + "': expected a non-negative number");
+            (k == "spam" ? c.spam : c.ham) = val.get<double>();
+            return true;
+        });
+        if (!r)
+            return std::unexpected(r.error());
+        out.emplace(name, c);
+    }
+    return out;
+}
+
 core::result<core::delivery_facts> parse_facts_document(std::string_view json_text)
 {
     auto doc = parse_json(json_text, "facts are not valid JSON", error_code::BAD_INPUT);
@@ -684,6 +743,13 @@ core::result<core::delivery_facts> parse_facts_document(std::string_view json_te
                 continue;
             if (auto r = parse_external(val, f.external); !r)
                 return std::unexpected(r.error());
+        } else if (key == "reputation") {
+            if (val.is_null())
+                continue;
+            auto rep = parse_reputation(val);
+            if (!rep)
+                return std::unexpected(rep.error());
+            f.reputation = std::move(*rep);
         } else if (key == "spf" || key == "dkim" || key == "dmarc") {
             // Results another module computed skip the native check
             // (auth_source = "rspamd"); null means "not given".
@@ -801,6 +867,17 @@ std::string report_to_json(const report &r, int indent)
         upstream.push_back({{"authserv_id", h.authserv_id}, {"results", std::move(results)}});
     }
     out["upstream_authentication_results"] = std::move(upstream);
+    ordered identities = ordered::array();
+    for (const auto &id : r.reputation_identities) {
+        ordered entry = {{"identity", id.name}, {"via", id.via}};
+        // The counts the host looked up, decayed to its lookup time.
+        if (auto it = r.reputation_counts.find(id.name); it != r.reputation_counts.end()) {
+            entry["spam"] = round4(it->second.spam);
+            entry["ham"] = round4(it->second.ham);
+        }
+        identities.push_back(std::move(entry));
+    }
+    out["reputation"] = {{"identities", std::move(identities)}};
     return dump(out, indent);
 }
 

@@ -306,6 +306,8 @@ private:
     std::string why_;
 };
 
+std::string quoted(std::string_view v);
+
 /** A property value: as is when it is a token or an address, else quoted. */
 std::string pvalue(std::string_view v)
 {
@@ -315,6 +317,21 @@ std::string pvalue(std::string_view v)
     if (at != std::string_view::npos && (at == 0 || is_dot_atom(v.substr(0, at))) &&
         is_domain_name(v.substr(at + 1)))
         return std::string(v);
+    return quoted(v);
+}
+
+/** A reason: RFC 8601 2.2 reasonspec takes an RFC 2045 value, a token or a
+ *  quoted-string; the address form of a pvalue is not one. */
+std::string reason_value(std::string_view v)
+{
+    if (!v.empty() && std::all_of(v.begin(), v.end(), is_token_char))
+        return std::string(v);
+    return quoted(v);
+}
+
+/** An RFC 5322 quoted-string, control characters dropped. */
+std::string quoted(std::string_view v)
+{
     std::string out = "\"";
     for (char c : v) {
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
@@ -405,7 +422,7 @@ std::string render_authentication_results(const ar_render_input &in)
         for (const auto &sig : a.dkim) {
             std::string d = "dkim=" + std::string(to_string(sig.result));
             if (sig.result != auth_result::PASS && !sig.reason.empty())
-                d += " reason=" + pvalue(sig.reason.substr(0, 200));
+                d += " reason=" + reason_value(sig.reason.substr(0, 200));
             else if (sig.result == auth_result::PASS && !sig.counts_for_alignment)
                 d += " (" + comment(sig.reason.empty() ? "no alignment credit" : sig.reason) + ")";
             if (!sig.domain.empty())

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <string>
 
 namespace authweight::core {
 
@@ -59,6 +60,10 @@ const Tag *find_tag(const std::vector<Tag> &tags, std::string_view name)
     return nullptr;
 }
 
+/** RFC 6376 defines 14 signature tags and 7 key tags; a list of more than
+ *  this many is hostile, and the duplicate check below is quadratic in it. */
+constexpr std::size_t max_tags = 64;
+
 /** RFC 6376 3.2 tag-list into views; see parse_tag_list. */
 result<void> parse_tag_views(std::string_view text, std::vector<tag_view> &tags)
 {
@@ -78,6 +83,8 @@ result<void> parse_tag_views(std::string_view text, std::vector<tag_view> &tags)
         auto name = trim_fws(spec.substr(0, eq));
         if (!valid_tag_name(name))
             return fail(error_code::BAD_INPUT, "invalid tag name '" + std::string(name.substr(0, 40)) + "'");
+        if (tags.size() >= max_tags)
+            return fail(error_code::BAD_INPUT, "more than " + std::to_string(max_tags) + " tags");
         if (find_tag(tags, name) != nullptr)
             return fail(error_code::BAD_INPUT, "duplicate tag '" + std::string(name) + "'");
         tags.push_back(tag_view{name, trim_fws(spec.substr(eq + 1))});

@@ -3,6 +3,7 @@
 #include "authweight/ascii.hxx"
 
 #include <algorithm>
+#include <set>
 
 namespace authweight::core {
 
@@ -156,7 +157,8 @@ result<dmarc_record> parse_dmarc_record(std::string_view txt)
         specs.pop_back();
 
     dmarc_record rec;
-    std::vector<std::string> seen;
+    // A set: a hostile record may hold thousands of distinct unknown tags.
+    std::set<std::string> seen;
     bool bad_policy = false;  // p= or sp= absent or invalid
     bool have_p = false;
     for (std::size_t i = 1; i < specs.size(); ++i) {
@@ -172,9 +174,8 @@ result<dmarc_record> parse_dmarc_record(std::string_view txt)
                 return is_alpha(c) || is_digit(c) || c == '_';
             }))
             return fail(error_code::BAD_INPUT, "invalid tag name '" + name.substr(0, 40) + "'");
-        if (std::find(seen.begin(), seen.end(), name) != seen.end())
+        if (!seen.insert(name).second)
             return fail(error_code::BAD_INPUT, "duplicate tag " + name + "=");
-        seen.push_back(name);
         const auto bad = [&] { return fail(error_code::BAD_INPUT, "invalid " + name + "=" + std::string(value.substr(0, 40))); };
 
         if (name == "v") {

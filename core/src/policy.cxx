@@ -273,6 +273,24 @@ verdict evaluate_policy(const policy_input &in)
         add(out, "AUTHW_LOOKALIKE", std::move(reason), std::move(options));
     }
 
+    // Principle 7: the history of the authenticated identities, never of
+    // the bare From. The contract score is the weight at a share of 1.
+    if (in.reputation != nullptr && !in.reputation->empty()) {
+        const std::string from_domain = in.from.status == from_status::SINGLE ? in.from.author.domain : "";
+        const auto ids = reputation_identities(in.auth, from_domain, cfg.reputation, in.ds);
+        const auto rep = assess_reputation(ids, *in.reputation, cfg.reputation);
+        if (rep.bad > 0.0 || rep.good > 0.0) {
+            const bool bad = rep.bad > 0.0;
+            const std::string_view name = bad ? "AUTHW_REP_BAD" : "AUTHW_REP_GOOD";
+            const double share = bad ? rep.bad : rep.good;
+            auto &hit = add(out, name, rep.identity + " has sent " + fmt_score(rep.counts.spam) + " spam and " +
+                                           fmt_score(rep.counts.ham) + " ham (" +
+                                           fmt_score(100.0 * share) + "% " + (bad ? "spam" : "ham") + ")",
+                            {rep.identity});
+            hit.score *= share;
+        }
+    }
+
     // Principle 6: opt-in, bounded extra weight for unauthenticated mail.
     if (cfg.unauthenticated_multiplier > 1.0 && !auth_aligned && !in.smtp_authenticated) {
         double content = 0.0;

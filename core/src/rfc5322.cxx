@@ -548,18 +548,25 @@ spec_result parse_addr_spec(lexer &lx, token t)
     return r;
 }
 
+/** A display name is for people; a longer phrase is still read, but cut, so a
+ *  megabyte of it is never copied or decoded again by each caller. */
+constexpr std::size_t max_display_name = 1024;
+
 /** The display-name phrase: `count` tokens, joined as written (lenient: '.' and '@' allowed). */
 std::string read_phrase(lexer &lx, std::size_t count)
 {
     std::string out;
     for (std::size_t k = 0; k < count; ++k) {
         const token t = lx.next();
+        if (out.size() >= max_display_name)
+            continue;
         if (t.space_before && !out.empty())
             out.push_back(' ');
+        const auto text = t.text.substr(0, max_display_name - out.size());
         if (t.kind == tok::QUOTED)
-            out += unquote(t.text);
+            out += unquote(text);
         else
-            out += t.text;
+            out += text;
     }
     return decode_encoded_words(out);
 }
@@ -871,21 +878,21 @@ from_identity author_identity(const header_block &headers)
 {
     from_identity id;
     const auto froms = headers.all("From");
-    if (froms.empty()) {
-        id.status = from_status::NONE;
-        id.detail = "no From header";
-        return id;
-    }
     // RFC 5322 3.6: exactly one From field; authweight never picks one of several.
     if (froms.size() > 1) {
         id.status = from_status::MULTIPLE;
         id.detail = std::to_string(froms.size()) + " From headers";
         return id;
     }
-    // A block cut by a limit may hide a second From or the tail of this one.
+    // A block cut by a limit may hide a From, a second one, or the tail of this one.
     if (headers.truncated) {
         id.status = from_status::MALFORMED;
         id.detail = "header block truncated by a parse limit";
+        return id;
+    }
+    if (froms.empty()) {
+        id.status = from_status::NONE;
+        id.detail = "no From header";
         return id;
     }
     auto list = parse_address_list(froms.front()->value);

@@ -464,3 +464,188 @@ TEST(c_abi, message_is_raw_bytes)
         CHECK_TRUE(r.at("from").at("address") == "friend@example.org");
     }
 }
+
+TEST(c_abi, trust_cap_over_a_whole_message)
+{
+    ctx_owner ctx;
+    const char *cfg = R"({"trust_budget": 6.0})";
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_ctx_new(cfg, std::strlen(cfg), &ctx.p, nullptr));
+    struct test_case {
+        const char *label;
+        std::vector<const char *> names;
+        std::vector<double> scores;
+        double want;
+    };
+    const test_case cases[] = {
+        {"nothing", {}, {}, 0.0},
+        {"own and rspamd's within the budget", {"AUTHW_WL_AUTH", "R_SPF_ALLOW", "DMARC_POLICY_ALLOW"},
+         {-4.0, -0.2, -0.5}, 0.0},
+        // The friend of the integration test: -6.7 of authentication.
+        {"authenticated friend",
+         {"AUTHW_WL_AUTH", "AUTHW_ALIGNED", "AUTHW_SPF_PASS", "AUTHW_DKIM_PASS", "AUTHW_SENDERID_PASS",
+          "R_SPF_ALLOW", "R_DKIM_ALLOW", "DMARC_POLICY_ALLOW", "TEST_SPAM_PHRASE"},
+         {-4.0, -1.0, -0.3, -0.3, -0.2, -0.2, -0.2, -0.5, 20.0}, 0.7},
+        {"WHITELIST_* is a prefix", {"WHITELIST_DMARC", "R_SPF_ALLOW"}, {-7.0, -0.2}, 1.2},
+        {"content and non-trust symbols never count", {"MIME_GOOD", "BAYES_HAM", "AUTHW_TLS"}, {-0.1, -9.0, 0.0},
+         0.0},
+        {"own non-derived negatives never count", {"AUTHW_SPF_FAIL", "AUTHW_TRUST_CAP"}, {-8.0, -1.0}, 0.0},
+    };
+    for (const auto &c : cases) {
+        double cap = -1.0;
+        CHECK_EQUAL(AUTHWEIGHT_OK, authweight_ctx_trust_cap(ctx.p, c.names.data(), c.scores.data(),
+                                                             c.names.size(), &cap));
+        if (std::fabs(cap - c.want) > 1e-9)
+            FAIL((std::string(c.label) + ": cap " + std::to_string(cap)).c_str());
+    }
+    const char *names[] = {"R_SPF_ALLOW"};
+    const double bad_scores[] = {NAN};
+    const double scores[] = {-1.0};
+    double cap = 0;
+    CHECK_EQUAL(AUTHWEIGHT_E_INVAL, authweight_ctx_trust_cap(nullptr, names, scores, 1, &cap));
+    CHECK_EQUAL(AUTHWEIGHT_E_INVAL, authweight_ctx_trust_cap(ctx.p, names, scores, 1, nullptr));
+    CHECK_EQUAL(AUTHWEIGHT_E_INVAL, authweight_ctx_trust_cap(ctx.p, nullptr, scores, 1, &cap));
+    CHECK_EQUAL(AUTHWEIGHT_E_INVAL, authweight_ctx_trust_cap(ctx.p, names, bad_scores, 1, &cap));
+    CHECK_EQUAL(AUTHWEIGHT_E_INVAL, authweight_ctx_trust_cap(ctx.p, names, scores, 65537, &cap));
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_ctx_trust_cap(ctx.p, nullptr, nullptr, 0, &cap));
+}
+
+TEST(c_abi, unauth_strict_over_a_whole_message)
+{
+    ctx_owner off, on;
+    const char *cfg_off = "{}";
+    const char *cfg_on = R"({"unauthenticated_multiplier": 2.0, "unauthenticated_cap": 5.0})";
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_ctx_new(cfg_off, std::strlen(cfg_off), &off.p, nullptr));
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_ctx_new(cfg_on, std::strlen(cfg_on), &on.p, nullptr));
+    struct test_case {
+        const char *label;
+        authweight_ctx *const *ctx;
+        std::vector<const char *> names;
+        std::vector<double> scores;
+        int aligned, smtp_auth;
+        double want;
+    };
+    const test_case cases[] = {
+        {"off by default", &off.p, {"TEST_PROMO"}, {3.0}, 0, 0, 0.0},
+        {"unauthenticated content", &on.p, {"TEST_PROMO", "MIME_GOOD"}, {3.0, -0.1}, 0, 0, 3.0},
+        {"capped", &on.p, {"TEST_SPAM_PHRASE"}, {20.0}, 0, 0, 5.0},
+        {"aligned authentication", &on.p, {"TEST_PROMO"}, {3.0}, 1, 0, 0.0},
+        {"SMTP AUTH submission", &on.p, {"TEST_PROMO"}, {3.0}, 0, 1, 0.0},
+        {"own symbols are not content", &on.p, {"AUTHW_SPF_FAIL", "AUTHW_BOTNET_TLS"}, {2.0, 3.0}, 0, 0, 0.0},
+    };
+    for (const auto &c : cases) {
+        double extra = -1.0;
+        CHECK_EQUAL(AUTHWEIGHT_OK, authweight_ctx_unauth_strict(*c.ctx, c.names.data(), c.scores.data(),
+                                                                 c.names.size(), c.aligned, c.smtp_auth, &extra));
+        if (std::fabs(extra - c.want) > 1e-9)
+            FAIL((std::string(c.label) + ": extra " + std::to_string(extra)).c_str());
+    }
+    double extra = 0;
+    CHECK_EQUAL(AUTHWEIGHT_E_INVAL, authweight_ctx_unauth_strict(nullptr, nullptr, nullptr, 0, 0, 0, &extra));
+    CHECK_EQUAL(AUTHWEIGHT_E_INVAL, authweight_ctx_unauth_strict(on.p, nullptr, nullptr, 0, 0, 0, nullptr));
+}
+
+// auth_source = "rspamd": results another module computed replace the
+// native checks (Sender ID stays native).
+TEST(c_abi, given_results_replace_the_native_checks)
+{
+    ctx_owner ctx;
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_ctx_new(test_config, std::strlen(test_config), &ctx.p, nullptr));
+    struct test_case {
+        const char *label;
+        const char *facts;
+        int code;
+        const char *must_have;   ///< symbol, or the error text
+        const char *must_lack;
+    };
+    static const test_case cases[] = {
+        // The zone says SPF fails for this IP; the given pass wins.
+        {"given SPF and DKIM pass",
+         R"({"ip":"203.0.113.9","helo":"mail.example.org","mail_from":"friend@example.org",
+             "spf":{"result":"pass","domain":"example.org","identity":"mailfrom"},
+             "dkim":[{"domain":"example.org","selector":"s1","result":"pass"}],
+             "dmarc":{"result":"pass","policy":"quarantine","from_domain":"example.org",
+                      "spf_aligned":true,"dkim_aligned":true}})",
+         AUTHWEIGHT_OK, "AUTHW_WL_AUTH", "AUTHW_SPF_FAIL"},
+        {"given SPF fail", R"({"ip":"192.0.2.10","mail_from":"friend@example.org",
+             "spf":{"result":"fail","domain":"example.org"},"dkim":[],
+             "dmarc":{"result":"fail","policy":null,"from_domain":"example.org"}})",
+         AUTHWEIGHT_OK, "AUTHW_WL_FORGED", "AUTHW_WL_AUTH"},
+        {"no signatures", R"({"ip":"192.0.2.10","dkim":[]})", AUTHWEIGHT_OK, "AUTHW_DKIM_NONE", "AUTHW_DKIM_PASS"},
+        {"bad result word", R"({"spf":{"result":"allow"}})", AUTHWEIGHT_E_INPUT, "spf.result", nullptr},
+        {"bad identity", R"({"spf":{"result":"pass","identity":"pra"}})", AUTHWEIGHT_E_INPUT, "spf.identity", nullptr},
+        {"dkim not an array", R"({"dkim":{"result":"pass"}})", AUTHWEIGHT_E_INPUT, "dkim", nullptr},
+        {"unknown dkim key", R"({"dkim":[{"result":"pass","bh":"x"}]})", AUTHWEIGHT_E_INPUT, "dkim[0].bh", nullptr},
+        {"bad policy", R"({"dmarc":{"result":"fail","policy":"drop"}})", AUTHWEIGHT_E_INPUT, "dmarc.policy", nullptr},
+        {"bad alignment", R"({"dmarc":{"result":"pass","spf_aligned":"yes"}})", AUTHWEIGHT_E_INPUT,
+         "dmarc.spf_aligned", nullptr},
+    };
+    const std::string msg = message_from("\"A Friend\" <friend@example.org>");
+    for (const auto &c : cases) {
+        eval_owner ev;
+        char *errmsg = nullptr;
+        int rc = authweight_eval_new(ctx.p, c.facts, std::strlen(c.facts), msg.data(), msg.size(), &ev.p, &errmsg);
+        const std::string err = errmsg != nullptr ? errmsg : "";
+        authweight_free(errmsg);
+        CHECK_EQUAL(c.code, rc);
+        if (rc != AUTHWEIGHT_OK) {
+            if (err.find(c.must_have) == std::string::npos)
+                FAIL((std::string(c.label) + ": '" + err + "' does not name " + c.must_have).c_str());
+            continue;
+        }
+        const std::string json = run_to_report(ev.p);
+        if (json.empty())
+            FAIL(c.label);
+        auto r = nlohmann::json::parse(json);
+        if (!has_symbol(r, c.must_have))
+            FAIL((std::string(c.label) + ": lacks " + c.must_have + " in " + json).c_str());
+        if (c.must_lack != nullptr && has_symbol(r, c.must_lack))
+            FAIL((std::string(c.label) + ": has " + c.must_lack + " in " + json).c_str());
+    }
+}
+
+TEST(c_abi, verdict_accessors_mirror_the_report)
+{
+    ctx_owner ctx;
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_ctx_new(test_config, std::strlen(test_config), &ctx.p, nullptr));
+    const char *facts = R"({"ip":"192.0.2.10","helo":"mail.example.org","mail_from":"friend@example.org",
+                            "tls_version":"TLSv1.3","tls_cipher":"TLS_AES_256_GCM_SHA384"})";
+    const std::string msg = message_from("\"A Friend\" <friend@example.org>");
+    eval_owner ev;
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_eval_new(ctx.p, facts, std::strlen(facts), msg.data(), msg.size(),
+                                                   &ev.p, nullptr));
+    // Not done yet: nothing to read.
+    CHECK_EQUAL(AUTHWEIGHT_E_INVAL, authweight_eval_summary(ev.p, nullptr, nullptr, nullptr));
+    CHECK_EQUAL(0u, authweight_eval_symbol_count(ev.p));
+    const std::string json = run_to_report(ev.p);
+    CHECK_FALSE(json.empty());
+    auto r = nlohmann::json::parse(json);
+    double score = 0;
+    int aligned = -1, rounds = -1;
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_eval_summary(ev.p, &score, &aligned, &rounds));
+    DOUBLES_EQUAL(r.at("score").get<double>(), score, 1e-3);
+    CHECK_EQUAL(r.at("dns_rounds").get<int>(), rounds);
+    const bool want_aligned = r.at("dmarc").at("spf_aligned") == true || r.at("dmarc").at("dkim_aligned") == true;
+    CHECK_EQUAL(want_aligned ? 1 : 0, aligned);
+    const auto &syms = r.at("symbols");
+    CHECK_EQUAL(syms.size(), authweight_eval_symbol_count(ev.p));
+    for (size_t i = 0; i < syms.size(); ++i) {
+        const char *name = nullptr, *reason = nullptr;
+        double s = 0;
+        size_t nopts = 0;
+        CHECK_EQUAL(AUTHWEIGHT_OK, authweight_eval_symbol(ev.p, i, &name, &s, &reason, &nopts));
+        STRCMP_EQUAL(syms[i].at("name").get<std::string>().c_str(), name);
+        STRCMP_EQUAL(syms[i].at("reason").get<std::string>().c_str(), reason);
+        DOUBLES_EQUAL(syms[i].at("score").get<double>(), s, 1e-3);
+        CHECK_EQUAL(syms[i].at("options").size(), nopts);
+        for (size_t j = 0; j < nopts; ++j) {
+            const char *opt = nullptr;
+            CHECK_EQUAL(AUTHWEIGHT_OK, authweight_eval_symbol_option(ev.p, i, j, &opt));
+            STRCMP_EQUAL(syms[i].at("options")[j].get<std::string>().c_str(), opt);
+        }
+        const char *opt = nullptr;
+        CHECK_EQUAL(AUTHWEIGHT_E_INVAL, authweight_eval_symbol_option(ev.p, i, nopts, &opt));
+    }
+    CHECK_EQUAL(AUTHWEIGHT_E_INVAL, authweight_eval_symbol(ev.p, syms.size(), nullptr, nullptr, nullptr, nullptr));
+    CHECK_EQUAL(AUTHWEIGHT_E_INVAL, authweight_eval_symbol(nullptr, 0, nullptr, nullptr, nullptr, nullptr));
+    CHECK_EQUAL(AUTHWEIGHT_E_INVAL, authweight_eval_summary(nullptr, nullptr, nullptr, nullptr));
+}

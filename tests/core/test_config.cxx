@@ -37,7 +37,21 @@ const field fields[] = {
     {"max_dns_rounds", [](const core::config &c) { return json(c.max_dns_rounds); }},
     {"trusted_authserv_ids", [](const core::config &c) { return json(c.trusted_authserv_ids); }},
     {"authserv_id", [](const core::config &c) { return json(c.authserv_id); }},
-    {"reputation", [](const core::config &c) { return json{{"backend", c.reputation.backend}}; }},
+    {"reputation", [](const core::config &c) {
+         const auto &r = c.reputation;
+         const auto &a = r.actions;
+         return json{{"backend", r.backend}, {"identity", r.identity}, {"half_life", r.half_life},
+                     {"min_messages", r.min_messages}, {"max_count", r.max_count},
+                     {"bad_threshold", r.bad_threshold}, {"good_threshold", r.good_threshold},
+                     {"learn_weight", r.learn_weight},
+                     {"actions", {{"reject", a.reject}, {"soft_reject", a.soft_reject},
+                                  {"rewrite_subject", a.rewrite_subject}, {"add_header", a.add_header},
+                                  {"greylist", a.greylist}, {"no_action", a.no_action}}},
+                     {"lmdb_path", r.lmdb_path}, {"lmdb_map_size", r.lmdb_map_size},
+                     {"lmdb_flush_interval", r.lmdb_flush_interval},
+                     {"redis_prefix", r.redis_prefix}, {"redis_ttl", r.redis_ttl},
+                     {"error_log_interval", r.error_log_interval}};
+     }},
 };
 
 json schema()
@@ -343,7 +357,8 @@ TEST(json_io, report_has_the_contract_fields)
     const auto j = json::parse(text);
     const char *const order[] = {"spf", "senderid", "dkim", "dmarc", "tls", "symbols", "score",
                                  "from", "host", "lookalikes", "whitelist", "dns_rounds",
-                                 "authentication_results", "upstream_authentication_results"};
+                                 "authentication_results", "upstream_authentication_results",
+                                 "reputation"};
     CHECK_EQUAL(std::size(order), j.size());
     // Contract order: spf first, the extras after score.
     CHECK_TRUE(text.starts_with(R"({"spf":{"result":"pass","domain":"example.com","identity":"mailfrom"})"));

@@ -5,7 +5,7 @@
 # Build and run time.
 AUTHWEIGHT_BUILD_PACKAGES=(
   build-essential cmake pkg-config
-  libssl-dev libspf2-dev libopendkim-dev libmsgpack-dev
+  libssl-dev libspf2-dev libopendkim-dev libmsgpack-dev liblmdb-dev
   liblua5.4-dev lua5.4 libluajit-5.1-dev luajit
   libidn2-dev libpsl-dev publicsuffix libicu-dev nlohmann-json3-dev
   libbenchmark-dev
@@ -14,6 +14,20 @@ AUTHWEIGHT_BUILD_PACKAGES=(
 AUTHWEIGHT_TEST_PACKAGES=(
   cpputest python3
   libyaml-cpp-dev
+  # The .deb and its test (tests/package): cpack's dpkg-shlibdeps and file,
+  # lintian, and the rspamd and DNS server it is exercised with.
+  dpkg-dev file lintian rspamd unbound
+  # Reputation: the Redis backend's integration test starts its own redis-server.
+  redis-server
+  # The rspamd plugin's integration tests (tests/integration): rspamd with
+  # rspamc and rspamadm, unbound as the DNS server, openssl for DKIM keys
+  # and signatures made at test time.
+  rspamd unbound openssl
+)
+# Fuzzing only (tests/fuzz.sh, not tests/run.sh): libFuzzer needs clang, and
+# Debian 12's clang-14 cannot read libstdc++ 12's <expected>.
+AUTHWEIGHT_FUZZ_PACKAGES=(
+  clang-19 libclang-rt-19-dev
 )
 
 # Install the packages given that are not installed yet. apt-get update runs

@@ -592,6 +592,89 @@ if examples then
   end
 end
 
+-- ---- whole-message rules the rspamd postfilter applies ----------------------
+
+do
+  local st = core.schema_table()
+  check(type(st) == "table" and type(st.properties) == "table"
+        and st.properties.trust_budget and st.properties.trust_budget.default == 6,
+        "schema_table() is the parsed schema")
+  check(core.schema_table() ~= st, "schema_table() returns a fresh table")
+
+  -- trust_cap: the friend's -6.7 of authentication, array or map form
+  local friend = {
+    { name = "AUTHW_WL_AUTH", score = -4 }, { name = "AUTHW_ALIGNED", score = -1 },
+    { name = "AUTHW_SPF_PASS", score = -0.3 }, { name = "AUTHW_DKIM_PASS", score = -0.3 },
+    { name = "AUTHW_SENDERID_PASS", score = -0.2 }, { name = "R_SPF_ALLOW", score = -0.2 },
+    { name = "R_DKIM_ALLOW", score = -0.2 }, { name = "DMARC_POLICY_ALLOW", score = -0.5 },
+    { name = "TEST_SPAM_PHRASE", score = 20 },
+  }
+  local cap = ctx:trust_cap(friend)
+  check(type(cap) == "number" and math.abs(cap - 0.7) < 1e-9, "trust_cap of the friend", cap)
+  cap = ctx:trust_cap({ WHITELIST_DMARC = -7, R_SPF_ALLOW = -0.2 })
+  check(type(cap) == "number" and math.abs(cap - 1.2) < 1e-9, "trust_cap, map form, WHITELIST_* prefix", cap)
+  check(ctx:trust_cap({}) == 0, "trust_cap of nothing")
+  -- rspamd's task:get_symbols() form: names and scores
+  cap = ctx:trust_cap({ "WHITELIST_DMARC", "R_SPF_ALLOW", "MIME_GOOD" }, { -7, -0.2, -0.1 })
+  check(type(cap) == "number" and math.abs(cap - 1.2) < 1e-9, "trust_cap, names and scores", cap)
+  check(not pcall(ctx.trust_cap, ctx, { "A", "B" }, { -1 }), "trust_cap: names and scores must match")
+  check(not pcall(ctx.trust_cap, ctx, { { name = "X" } }), "trust_cap: an entry without score raises")
+  check(not pcall(ctx.trust_cap, ctx, { X = 0 / 0 }), "trust_cap: NaN raises")
+  check(not pcall(ctx.trust_cap, ctx, "R_SPF_ALLOW"), "trust_cap: not a table raises")
+
+  -- unauth_strict: off in this context, on in another
+  check(ctx:unauth_strict({ TEST_PROMO = 3 }, false, false) == 0, "unauth_strict is off at multiplier 1")
+  local strict = core.new({ unauthenticated_multiplier = 2, unauthenticated_cap = 5 })
+  check(strict ~= nil, "aggressive context")
+  if strict then
+    local x = strict:unauth_strict({ TEST_PROMO = 3, MIME_GOOD = -0.1 }, false, false)
+    check(type(x) == "number" and math.abs(x - 3) < 1e-9, "unauth_strict: (2-1) x 3", x)
+    check(strict:unauth_strict({ TEST_SPAM = 20 }, false, false) == 5, "unauth_strict: capped")
+    check(strict:unauth_strict({ TEST_PROMO = 3 }, true, false) == 0, "unauth_strict: aligned mail is exempt")
+    check(strict:unauth_strict({ "TEST_PROMO" }, { 3 }, false, false) == 3, "unauth_strict: names and scores")
+    check(strict:unauth_strict({ "TEST_PROMO" }, { 3 }, true, false) == 0, "unauth_strict: names, scores, aligned")
+    check(strict:unauth_strict({ TEST_PROMO = 3 }, false, true) == 0, "unauth_strict: SMTP AUTH is exempt")
+    check(strict:unauth_strict({ AUTHW_SPF_FAIL = 2 }, false, false) == 0, "unauth_strict: own symbols are not content")
+    strict:close()
+  end
+
+  -- results given by another module (auth_source = "rspamd")
+  local msg = "From: A Friend <friend@example.org>\r\nTo: you@recipient.example\r\n" ..
+              "Subject: hi\r\n\r\nhello\r\n"
+  local ev, emsg = ctx:evaluate({
+    ip = "203.0.113.9", helo = "mail.example.org", mail_from = "friend@example.org", message = msg,
+    spf = { result = "pass", domain = "example.org", identity = "mailfrom" },
+    dkim = {},
+    dmarc = { result = "none", from_domain = "example.org", spf_aligned = true, dkim_aligned = false },
+  })
+  if check(ev ~= nil, "evaluate with given results", emsg) then
+    local r = run(ev, zone)
+    check(r and has_symbol(r, "AUTHW_SPF_PASS") ~= nil, "the given SPF pass is used", r and symbol_names(r))
+    check(r and has_symbol(r, "AUTHW_DKIM_NONE") ~= nil, "an empty dkim table means no signatures",
+          r and symbol_names(r))
+    check(r and has_symbol(r, "AUTHW_WL_AUTH") ~= nil, "given aligned SPF earns the whitelist bonus",
+          r and symbol_names(r))
+    -- ev:verdict() is the report's symbols, read without JSON
+    local v = ev:verdict()
+    check(type(v) == "table" and v.aligned == true and type(v.dns_rounds) == "number",
+          "verdict() has aligned and dns_rounds")
+    check(r and math.abs(v.score - r.score) < 1e-3, "verdict() score is the report's", v.score)
+    check(r and #v.symbols == #r.symbols, "verdict() has the report's symbols")
+    for i, sym in ipairs(v.symbols) do
+      local rs = r and r.symbols[i]
+      check(rs and sym.name == rs.name and math.abs(sym.score - rs.score) < 1e-3 and sym.reason == rs.reason
+            and #sym.options == #(rs.options or {}), "verdict() symbol " .. tostring(sym.name))
+    end
+    ev:close()
+  end
+  local bad, bmsg = ctx:evaluate({ spf = "pass" })
+  check(bad == nil and type(bmsg) == "string" and bmsg:find("spf", 1, true) ~= nil,
+        "spf must be a table", bmsg)
+  bad, bmsg = ctx:evaluate({ dkim = { { result = "great" } } })
+  check(bad == nil and type(bmsg) == "string" and bmsg:find("dkim", 1, true) ~= nil,
+        "a bad DKIM result word is refused", bmsg)
+end
+
 ctx:close()
 print(string.format("lua (%s): %d passed, %d failed", flavour, passed, failed))
 os.exit(failed == 0 and 0 or 1)

@@ -12,8 +12,35 @@
 
 namespace authweight::core {
 
+/** What each final rspamd action teaches the reputation of a message's
+ *  authenticated identities: > 0 counts that much spam, < 0 that much ham,
+ *  0 nothing. */
+struct reputation_actions {
+    double reject{1.0};
+    double soft_reject{0.0};          ///< rate limits, temporary: no verdict
+    double rewrite_subject{0.5};
+    double add_header{0.5};
+    double greylist{0.0};             ///< undecided
+    double no_action{-1.0};
+};
+
+/** Reputation of authenticated identities (DESIGN principle 7). */
 struct reputation_config {
-    std::string backend{"lmdb"};     ///< "lmdb", "redis" or "none"
+    std::string backend{"lmdb"};      ///< "lmdb", "redis" or "none"
+    std::string identity{"registrable"}; ///< "registrable" or "full" domain
+    double half_life{1209600.0};      ///< seconds (14 days) for counts to halve
+    double min_messages{5.0};         ///< decayed total before any symbol
+    double max_count{10000.0};        ///< saturation of spam + ham
+    double bad_threshold{0.5};        ///< spam share from which AUTHW_REP_BAD fires
+    double good_threshold{0.9};       ///< ham share from which AUTHW_REP_GOOD fires
+    double learn_weight{1.0};         ///< explicit feedback (--learn, rspamc learn_*)
+    reputation_actions actions;
+    std::string lmdb_path{"/var/lib/rspamd/authweight-reputation.mdb"};
+    int lmdb_map_size{256};           ///< MiB, the most the store may grow to
+    double lmdb_flush_interval{1.0};  ///< seconds rspamd groups updates into one commit; 0 = each message
+    std::string redis_prefix{"aw_rep:"};
+    int redis_ttl{7776000};           ///< seconds (90 days) an idle identity lives
+    int error_log_interval{60};       ///< seconds between repeated store errors in the log
 };
 
 struct config {

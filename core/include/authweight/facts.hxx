@@ -9,6 +9,7 @@
 #pragma once
 
 #include "authweight/results.hxx"
+#include "authweight/reputation.hxx"
 
 #include <optional>
 #include <string>
@@ -57,6 +58,9 @@ struct delivery_facts {
     std::optional<spf_outcome> given_spf;
     std::optional<std::vector<dkim_outcome>> given_dkim;
     std::optional<dmarc_outcome> given_dmarc;
+    /** Decayed reputation counts the host looked up (identity -> counts);
+     *  the policy reads only the identities the message authenticates. */
+    reputation_map reputation;
 };
 
 } // namespace authweight::core

@@ -10,6 +10,7 @@
 #include "authweight/host.hxx"
 #include "authweight/lookalike.hxx"
 #include "authweight/results.hxx"
+#include "authweight/reputation.hxx"
 #include "authweight/rfc5322.hxx"
 #include "authweight/tls.hxx"
 #include "authweight/whitelist.hxx"
@@ -48,6 +49,10 @@ struct policy_input {
     std::vector<external_symbol> external;  ///< other modules' symbols
     const whitelist *wl{nullptr};
     const lookalike_detector *protect{nullptr};  ///< protected-domain list
+    /** Decayed counts the host looked up for the message's identities
+     *  (principle 7); nullptr or empty: no reputation symbols. Only the
+     *  identities the authentication results prove are read. */
+    const reputation_map *reputation{nullptr};
 };
 
 /** Whether the From domain is authenticated by aligned SPF or DKIM. */

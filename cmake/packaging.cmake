@@ -1,0 +1,122 @@
+# The Debian package: `cpack -G DEB` in a build directory configured with
+# -DCMAKE_INSTALL_PREFIX=/usr makes authweight_<version>-<release>_amd64.deb
+# with DESIGN.md's installed layout. tests/package/build-deb.sh is the
+# whole recipe (Debian's hardening build flags, prefix /usr, cpack).
+#
+# Debian specifics the plain install lacks are added here: the manual page
+# and the Debian changelog gzipped with -9n (no name, no timestamp, as
+# dh_compress does), the machine-readable copyright file, the examples, and
+# the conffiles list. The package has no maintainer scripts: installing or
+# removing it never restarts rspamd (the admin does, when ready; README.md
+# "Install").
+include_guard(GLOBAL)
+
+set(AUTHWEIGHT_DEB_RELEASE 1 CACHE STRING "Debian revision of the package (the -N of <version>-N)")
+set(AUTHWEIGHT_DEB_MAINTAINER "authweight developers <dev@authweight.invalid>")
+set(AUTHWEIGHT_DEB_VERSION "${PROJECT_VERSION}-${AUTHWEIGHT_DEB_RELEASE}")
+set(_aw_pkg_dir ${PROJECT_BINARY_DIR}/packaging)
+file(MAKE_DIRECTORY ${_aw_pkg_dir})
+find_program(AUTHWEIGHT_GZIP gzip REQUIRED)
+
+# --- manual page: the version comes from project() ---------------------------
+set(_aw_man_src ${PROJECT_SOURCE_DIR}/doc/authweight-check.1)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${_aw_man_src})
+file(READ ${_aw_man_src} _aw_man_text)
+string(REGEX REPLACE "\"authweight [0-9][^\"]*\"" "\"authweight ${PROJECT_VERSION}\"" _aw_man_text "${_aw_man_text}")
+file(WRITE ${_aw_pkg_dir}/authweight-check.1.tmp "${_aw_man_text}")
+configure_file(${_aw_pkg_dir}/authweight-check.1.tmp ${_aw_pkg_dir}/man/authweight-check.1 COPYONLY)
+
+# --- Debian changelog: SOURCE_DATE_EPOCH, if set, fixes the date ----------------
+string(TIMESTAMP AUTHWEIGHT_DEB_DATE "%a, %d %b %Y %H:%M:%S +0000" UTC)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/cmake/debian/changelog.in)
+configure_file(${PROJECT_SOURCE_DIR}/cmake/debian/changelog.in ${_aw_pkg_dir}/changelog.Debian.tmp @ONLY)
+# Only the version line matters to a rebuild; keep the file (and its .gz)
+# unchanged when only the configure time moved.
+file(READ ${_aw_pkg_dir}/changelog.Debian.tmp _aw_cl_new)
+set(_aw_cl_old "")
+if(EXISTS ${_aw_pkg_dir}/doc/changelog.Debian)
+  file(READ ${_aw_pkg_dir}/doc/changelog.Debian _aw_cl_old)
+endif()
+string(REGEX REPLACE "\n -- [^\n]*" "" _aw_cl_new_body "${_aw_cl_new}")
+string(REGEX REPLACE "\n -- [^\n]*" "" _aw_cl_old_body "${_aw_cl_old}")
+if(NOT _aw_cl_new_body STREQUAL _aw_cl_old_body)
+  configure_file(${_aw_pkg_dir}/changelog.Debian.tmp ${_aw_pkg_dir}/doc/changelog.Debian COPYONLY)
+endif()
+
+# gzip -9n: maximum compression, no name or timestamp in the header
+# (lintian: manpage-not-compressed-with-max-compression, package-contains-timestamped-gzip).
+set(_aw_gz_outputs)
+foreach(_aw_gz man/authweight-check.1 doc/changelog.Debian)
+  set(_aw_in ${_aw_pkg_dir}/${_aw_gz})
+  get_filename_component(_aw_name ${_aw_gz} NAME)
+  set(_aw_out ${_aw_pkg_dir}/gz/${_aw_name}.gz)
+  add_custom_command(OUTPUT ${_aw_out}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${_aw_pkg_dir}/gz
+    COMMAND ${CMAKE_COMMAND} -E copy ${_aw_in} ${_aw_pkg_dir}/gz/${_aw_name}
+    COMMAND ${AUTHWEIGHT_GZIP} -9nf ${_aw_pkg_dir}/gz/${_aw_name}
+    DEPENDS ${_aw_in}
+    COMMENT "gzip -9n ${_aw_name}"
+    VERBATIM)
+  list(APPEND _aw_gz_outputs ${_aw_out})
+endforeach()
+add_custom_target(authweight_docs ALL DEPENDS ${_aw_gz_outputs})
+
+# --- install rules (they hold for `cmake --install` with prefix /usr too) --------
+install(FILES ${_aw_pkg_dir}/gz/authweight-check.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${PROJECT_SOURCE_DIR}/cmake/debian/copyright ${_aw_pkg_dir}/gz/changelog.Debian.gz
+        DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# The examples; demo.sh drives a source tree and is left out.
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples
+        PATTERN demo.sh EXCLUDE)
+
+# --- CPack ------------------------------------------------------------------------
+# Only for authweight's own build: a project embedding it packages itself.
+if(NOT AUTHWEIGHT_IS_TOP)
+  return()
+endif()
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME authweight)
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGE_VENDOR "the authweight authors")
+set(CPACK_PACKAGE_CONTACT "${AUTHWEIGHT_DEB_MAINTAINER}")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "email authentication evidence weighting for rspamd")
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
+"authweight weighs what email authentication proves - TLS, SPF, Sender ID,
+DKIM, DMARC alignment and authenticated whitelists - as bounded evidence in
+the rspamd spam filter. Authentication is a positive signal, never an
+automatic pass: a trust budget caps the negative weight that all of rspamd's
+authentication symbols together may give a message, forgeries of protected
+domains and their look-alikes weigh heavily, and TLS from botnet-like hosts
+raises the score.
+.
+This package contains the rspamd plugin with its defaults in
+/etc/rspamd/modules.d/authweight.conf (settings go in
+/etc/rspamd/local.d/authweight.conf), the authweight_core Lua module for
+LuaJIT and Lua 5.4, and authweight-check, which scores one message outside
+rspamd.")
+set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${AUTHWEIGHT_DEB_MAINTAINER}")
+set(CPACK_DEBIAN_PACKAGE_SECTION mail)
+set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+set(CPACK_DEBIAN_PACKAGE_RELEASE ${AUTHWEIGHT_DEB_RELEASE})
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+# dpkg-shlibdeps computes the library dependencies; rspamd is the host.
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "rspamd (>= 3.4)")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "lua5.4")
+set(CPACK_DEBIAN_COMPRESSION_TYPE xz)
+set(CPACK_STRIP_FILES ON)
+set(CPACK_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS
+    OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
+# The modules.d file is a conffile: an admin's edit is kept (dpkg asks on
+# upgrade), and purge removes it. local.d/override.d belong to the admin and
+# are no file of this package.
+file(WRITE ${_aw_pkg_dir}/conffiles "/etc/rspamd/modules.d/authweight.conf\n")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${_aw_pkg_dir}/conffiles)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+# Checked by cpack (cmake/package_check.cmake): the layout is DESIGN.md's only
+# when the tree was configured with prefix /usr (GNUInstallDirs then picks
+# lib/x86_64-linux-gnu and /etc).
+set(CPACK_AUTHWEIGHT_INSTALL_PREFIX "${CMAKE_INSTALL_PREFIX}")
+set(CPACK_AUTHWEIGHT_LIBDIR "${CMAKE_INSTALL_LIBDIR}")
+set(CPACK_PROJECT_CONFIG_FILE ${PROJECT_SOURCE_DIR}/cmake/package_check.cmake)
+include(CPack)

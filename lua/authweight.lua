@@ -1,0 +1,605 @@
+--[[
+Copyright (c) 2026, the authweight authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+]]--
+
+-- authweight: weighs what email authentication proves (TLS, SPF, Sender ID,
+-- DKIM, authenticated whitelists) as bounded evidence. The decisions live in
+-- the authweight_core Lua C module; this file only wires it into rspamd:
+-- settings, facts from the task, DNS through rspamd's resolver, symbols,
+-- and the trust-budget postfilter.
+
+local N = 'authweight'
+
+if confighelp then
+  rspamd_config:add_example(nil, N,
+      'Weighs what email authentication proves, with a trust budget',
+      [[
+authweight {
+  # Whitelisted identities: user@example.com, @example.com, *.example.com,
+  # or maps (file:///..., https://...) holding one entry per line.
+  # An entry counts only with aligned SPF or DKIM authentication.
+  whitelist = ["friend@example.org", "file:///etc/rspamd/local.d/authweight_whitelist.map"];
+  # Brands whose forgery and look-alikes weigh heavily
+  protected_domains = ["paypal.com"];
+  # Most negative weight authentication may give a message (all modules)
+  trust_budget = 6.0;
+  # Other modules' authentication symbols counted against the budget
+  trust_symbols = ["R_SPF_ALLOW", "R_DKIM_ALLOW", "DMARC_POLICY_ALLOW",
+                   "DMARC_POLICY_ALLOW_WITH_FAILURES", "ARC_ALLOW", "WHITELIST_*"];
+  # Aggressive mode for mail without aligned authentication (1.0 = off)
+  unauthenticated_multiplier = 1.0;
+  unauthenticated_cap = 5.0;
+  # native: own SPF/DKIM/DMARC checks; rspamd: reuse rspamd's results
+  auth_source = "native";
+}
+]])
+  return
+end
+
+local rspamd_logger = require "rspamd_logger"
+local rspamd_util = require "rspamd_util"
+local lua_util = require "lua_util"
+local ucl = require "ucl"
+local ts = require("tableshape").types
+local awc = require "authweight_common"
+
+local core_ok, core = pcall(require, "authweight_core")
+if not core_ok then
+  rspamd_logger.errx(rspamd_config, 'cannot load the authweight_core Lua module (package.cpath %s): %s',
+      package.cpath, core)
+  lua_util.disable_module(N, 'fail')
+  return
+end
+
+-- Limits of the DNS loop. The core stops after max_dns_rounds; the plugin
+-- also stops waiting after a time limit under rspamd's task timeout, and
+-- answers what is still missing as temporary failures (never punished).
+local MAX_QUERIES = 64           -- DNS questions per message
+local MAX_MAP_ENTRIES = 100000   -- entries kept from one whitelist map
+local MAX_BAD_MAP_ENTRIES = 20   -- invalid map entries skipped before giving up
+local OPTION_LEN = 100           -- bytes of untrusted text per symbol option
+local REASON_LEN = 300           -- bytes of a symbol's reason
+
+-- The symbols the postfilter sets over the whole message.
+local POSTFILTER_SYMBOLS = {
+  AUTHW_TRUST_CAP = true,
+  AUTHW_UNAUTH_STRICT = true,
+}
+
+-- ---- settings ----------------------------------------------------------------
+
+local schema = core.schema_table()
+local settings_schema = awc.shape_from_schema(ts, schema)
+
+local opts = rspamd_config:get_all_opt(N) or {}
+-- The section as rspamd read it (modules.d, local.d, override.d merged),
+-- for admins and the integration tests.
+rspamd_logger.infox(rspamd_config, '%s: config section %s', N, ucl.to_format(opts, 'json-compact'))
+local res, err = settings_schema:transform(opts)
+if not res then
+  rspamd_logger.errx(rspamd_config, 'invalid %s config: %s; module disabled', N, err)
+  lua_util.disable_module(N, 'config')
+  return
+end
+local settings = awc.apply_defaults(schema, res)
+
+local static_whitelist, map_urls = {}, {}
+for _, entry in ipairs(settings.whitelist) do
+  if awc.is_map_url(entry) then
+    map_urls[#map_urls + 1] = entry
+  else
+    static_whitelist[#static_whitelist + 1] = entry
+  end
+end
+
+local ctx, ctx_err = core.new(settings)
+if not ctx then
+  rspamd_logger.errx(rspamd_config, 'invalid %s config: %s; module disabled', N, ctx_err)
+  lua_util.disable_module(N, 'config')
+  return
+end
+
+local dns_timeout = rspamd_config:get_dns_timeout() or 1.0
+local task_timeout = 8.0
+do
+  local options = rspamd_config:get_all_opt('options') or {}
+  local t = options.task_timeout
+  if type(t) == 'string' then
+    t = lua_util.parse_time_interval(t)
+  end
+  if type(t) == 'number' and t > 0 then
+    task_timeout = t
+  end
+end
+-- New DNS rounds start only within this budget; a round in flight ends
+-- by itself within the resolver's timeout.
+local time_limit = math.max(dns_timeout, math.min(4 * dns_timeout, task_timeout / 2))
+
+-- ---- whitelist maps: the core matches, so a map load rebuilds the context ----
+
+local map_entries = {}
+
+-- The entries of `list` the core accepts, found by bisection so a few bad
+-- lines in a large map cost a few dozen contexts, not one per line.
+local function split_valid(list, bad)
+  if #bad > MAX_BAD_MAP_ENTRIES or #list == 0 then
+    return {}
+  end
+  if core.new({ whitelist = list }) then
+    return list
+  end
+  if #list == 1 then
+    bad[#bad + 1] = awc.cap(list[1], 100)
+    return {}
+  end
+  local half = math.floor(#list / 2)
+  local left, right = {}, {}
+  for i, e in ipairs(list) do
+    if i <= half then
+      left[#left + 1] = e
+    else
+      right[#right + 1] = e
+    end
+  end
+  local good = split_valid(left, bad)
+  for _, e in ipairs(split_valid(right, bad)) do
+    good[#good + 1] = e
+  end
+  return good
+end
+
+local function rebuild_context()
+  local loaded = {}
+  for _, url in ipairs(map_urls) do
+    for _, e in ipairs(map_entries[url] or {}) do
+      loaded[#loaded + 1] = e
+    end
+  end
+  local bad = {}
+  local good = split_valid(loaded, bad)
+  if #bad > MAX_BAD_MAP_ENTRIES then
+    rspamd_logger.errx(rspamd_config, '%s: whitelist maps not applied: more than %s invalid entries',
+        N, MAX_BAD_MAP_ENTRIES)
+    return
+  end
+  if #bad > 0 then
+    rspamd_logger.errx(rspamd_config, '%s: skipped invalid whitelist map entries: %s', N, table.concat(bad, ', '))
+  end
+  local conf = awc.deep_copy(settings)
+  for _, e in ipairs(good) do
+    conf.whitelist[#conf.whitelist + 1] = e
+  end
+  local new_ctx, new_err = core.new(conf)
+  if not new_ctx then
+    rspamd_logger.errx(rspamd_config, '%s: whitelist maps not applied: %s', N, awc.cap(new_err, 300))
+    return
+  end
+  ctx = new_ctx
+  rspamd_logger.infox(rspamd_config, '%s: whitelist maps loaded, %s entries from maps, %s from the config',
+      N, #good, #static_whitelist)
+end
+
+for _, url in ipairs(map_urls) do
+  local map = rspamd_config:add_map({
+    type = 'callback',
+    url = url,
+    description = 'authweight whitelist',
+    callback = function(data)
+      local entries, dropped = awc.parse_map(tostring(data), MAX_MAP_ENTRIES)
+      if dropped > 0 then
+        rspamd_logger.errx(rspamd_config, '%s: whitelist map %s: %s entries past the limit of %s ignored',
+            N, url, dropped, MAX_MAP_ENTRIES)
+      end
+      map_entries[url] = entries
+      rebuild_context()
+    end,
+  })
+  if not map then
+    rspamd_logger.errx(rspamd_config, 'invalid %s config: cannot add whitelist map %s; module disabled', N, url)
+    lua_util.disable_module(N, 'config')
+    return
+  end
+end
+
+-- ---- facts from the task ------------------------------------------------------
+
+local function request_header(task, name)
+  local h = task:get_request_header(name)
+  if h then
+    local s = tostring(h)
+    if s ~= '' then
+      return s
+    end
+  end
+  return nil
+end
+
+local function ip_text(ip)
+  if ip and ip:is_valid() then
+    return ip:to_string()
+  end
+  return nil
+end
+
+--[[ TLS facts: the MTA's (rspamd's milter proxy fills TLS-Version and
+     TLS-Cipher from Postfix's {tls_version} and {cipher}); without them,
+     the ESMTPS mark of the Received header the MTA wrote for this
+     connection. TLS never lowers a score, so a forged header gains nothing. ]]
+local function tls_facts(task, facts)
+  local version = request_header(task, 'TLS-Version')
+  local cipher = request_header(task, 'TLS-Cipher')
+  if version or cipher then
+    facts.tls_version = version
+    facts.tls_cipher = cipher
+    facts.tls_source = 'mta'
+    return
+  end
+  for _, h in ipairs(task:get_received_headers() or {}) do
+    local flags = h.flags or {}
+    if not flags.artificial then
+      local rip = h.real_ip and ip_text(h.real_ip)
+      if facts.ip and rip and rip ~= facts.ip then
+        return -- not the header of this connection
+      end
+      if h.proto == 'esmtps' or h.proto == 'esmtpsa' or flags.ssl then
+        local v, c = awc.tls_from_received(h.raw)
+        facts.tls_version = v or 'TLS'
+        facts.tls_cipher = c
+        facts.tls_source = 'received'
+      end
+      return
+    end
+  end
+end
+
+local function envelope_from(task)
+  local from = task:get_from('smtp')
+  if type(from) == 'table' and from[1] then
+    return from[1].addr or ''
+  end
+  return nil
+end
+
+local function author_domain(task)
+  local from = task:get_from('mime')
+  if type(from) == 'table' and from[1] and not from[2] and from[1].domain and from[1].domain ~= '' then
+    return from[1].domain:lower()
+  end
+  return nil
+end
+
+-- ---- auth_source = "rspamd": reuse rspamd's SPF, DKIM and DMARC -----------------
+
+local SPF_SYMBOLS = {
+  { 'R_SPF_ALLOW', 'pass' }, { 'R_SPF_FAIL', 'fail' }, { 'R_SPF_SOFTFAIL', 'softfail' },
+  { 'R_SPF_NEUTRAL', 'neutral' }, { 'R_SPF_DNSFAIL', 'temperror' },
+  { 'R_SPF_PERMFAIL', 'permerror' }, { 'R_SPF_NA', 'none' },
+}
+local DKIM_RESULTS = {
+  allow = 'pass', reject = 'fail', tempfail = 'temperror',
+  ['not found'] = 'permerror', ['bad record'] = 'permerror', ['permanent error'] = 'permerror',
+}
+local DMARC_SYMBOLS = {
+  { 'DMARC_POLICY_ALLOW', 'pass' }, { 'DMARC_POLICY_ALLOW_WITH_FAILURES', 'pass' },
+  { 'DMARC_POLICY_REJECT', 'fail' }, { 'DMARC_POLICY_QUARANTINE', 'fail' },
+  { 'DMARC_POLICY_SOFTFAIL', 'fail' }, { 'DMARC_DNSFAIL', 'temperror' },
+  { 'DMARC_BAD_POLICY', 'permerror' }, { 'DMARC_NA', 'none' },
+}
+local DMARC_POLICIES = { none = 'none', quarantine = 'quarantine', reject = 'reject' }
+
+local function org_domain(d)
+  return d and d ~= '' and rspamd_util.get_tld(d):lower() or nil
+end
+
+local function rspamd_results(task, facts)
+  local spf_domain, identity = nil, 'mailfrom'
+  if facts.mail_from and facts.mail_from ~= '' then
+    spf_domain = facts.mail_from:match('@([^@]+)$')
+  end
+  if not spf_domain then
+    spf_domain, identity = task:get_helo(), 'helo'
+  end
+  local spf = { result = 'none', domain = spf_domain and spf_domain:lower() or '', identity = identity }
+  for _, s in ipairs(SPF_SYMBOLS) do
+    if task:has_symbol(s[1]) then
+      spf.result, spf.reason = s[2], 'rspamd ' .. s[1]
+      break
+    end
+  end
+
+  local dkim = {}
+  for _, r in ipairs(task:get_dkim_results() or {}) do
+    if r.domain then
+      dkim[#dkim + 1] = {
+        domain = r.domain:lower(),
+        selector = r.selector or '',
+        result = DKIM_RESULTS[r.result] or 'permerror',
+        reason = r.fail_reason and awc.cap(r.fail_reason, OPTION_LEN) or nil,
+      }
+    end
+  end
+
+  -- Alignment is relaxed (RFC 7489 3.1), on rspamd's own organisational
+  -- domains, as its dmarc module reads them.
+  local from_domain = author_domain(task)
+  local from_org = org_domain(from_domain)
+  local dmarc = { result = 'none', from_domain = from_domain or '', spf_aligned = false, dkim_aligned = false }
+  if from_org then
+    dmarc.spf_aligned = spf.result == 'pass' and (spf.domain == from_domain or org_domain(spf.domain) == from_org)
+    for _, d in ipairs(dkim) do
+      if d.result == 'pass' and (d.domain == from_domain or org_domain(d.domain) == from_org) then
+        dmarc.dkim_aligned = true
+      end
+    end
+  end
+  for _, s in ipairs(DMARC_SYMBOLS) do
+    local sym = task:has_symbol(s[1]) and task:get_symbol(s[1])
+    if sym then
+      dmarc.result = s[2]
+      for _, o in ipairs((sym[1] or {}).options or {}) do
+        if DMARC_POLICIES[o] then
+          dmarc.policy = DMARC_POLICIES[o]
+        end
+      end
+      break
+    end
+  end
+
+  facts.spf, facts.dkim, facts.dmarc = spf, dkim, dmarc
+end
+
+local function gather_facts(task)
+  local facts = {
+    ip = ip_text(task:get_from_ip()),
+    helo = task:get_helo(),
+    hostname = task:get_hostname(),
+    user = task:get_user(),
+    mail_from = envelope_from(task),
+  }
+  tls_facts(task, facts)
+  if settings.auth_source == 'rspamd' then
+    -- DKIM is rspamd's: the header block is all the core reads.
+    local headers = tostring(task:get_raw_headers() or '')
+    if headers ~= '' and headers:sub(-1) ~= '\n' then
+      headers = headers .. '\r\n'
+    end
+    facts.message = headers .. '\r\n'
+    rspamd_results(task, facts)
+  else
+    local content = task:get_content()
+    if content then
+      facts.message = tostring(content)
+    end
+  end
+  return facts
+end
+
+-- ---- results ---------------------------------------------------------------------
+
+-- Symbol options stay short identifiers (a domain, an address, a TLS
+-- version): rspamd writes every option of every symbol into its log line.
+-- The reasons, one line each for humans, go to the reply's "messages"
+-- object under "authweight" instead.
+local function insert_symbols(task, verdict)
+  task:cache_set('authweight_aligned', verdict.aligned)
+  local reasons = {}
+  for _, s in ipairs(verdict.symbols) do
+    if not POSTFILTER_SYMBOLS[s.name] then
+      local options = {}
+      for _, o in ipairs(s.options) do
+        if o ~= '' then
+          options[#options + 1] = awc.cap(o, OPTION_LEN)
+        end
+      end
+      task:insert_result(s.name, 1.0, options)
+      reasons[s.name] = awc.cap(s.reason, REASON_LEN)
+    end
+  end
+  task:append_message(reasons, N)
+  lua_util.debugm(N, task, 'verdict %s after %s DNS rounds', verdict.score, verdict.dns_rounds)
+end
+
+-- ---- the DNS loop ------------------------------------------------------------------
+
+local RESOLVER_TYPES = { A = 'a', AAAA = 'aaaa', MX = 'mx', TXT = 'txt', PTR = 'ptr', CNAME = 'cname' }
+
+local function answer(ev, q, results, dns_err)
+  if dns_err or type(results) ~= 'table' then
+    return ev:answer(q.name, q.type, awc.dns_status(dns_err))
+  end
+  local recs = {}
+  for _, r in ipairs(results) do
+    if q.type == 'MX' then
+      if type(r) == 'table' and r.name then
+        recs[#recs + 1] = string.format('%d %s', tonumber(r.priority) or 0, r.name)
+      end
+    elseif q.type == 'A' or q.type == 'AAAA' then
+      recs[#recs + 1] = r:to_string()
+    else
+      recs[#recs + 1] = tostring(r)
+    end
+  end
+  if #recs == 0 then
+    return ev:answer(q.name, q.type, 'nodata')
+  end
+  return ev:answer(q.name, q.type, 'ok', recs)
+end
+
+local function run(task, ev)
+  local st = { round = 0, sent = 0, done = false, start = rspamd_util.get_ticks() }
+  local resolver = task:get_resolver()
+
+  local function continue_evaluation()
+    -- Each pass either finishes, or sends one round and returns; queries
+    -- answered locally (limits) loop at once. The core's round limit
+    -- bounds the passes.
+    for _ = 1, settings.max_dns_rounds + 2 do
+      local state, queries = ev:step()
+      if state == 'done' then
+        st.done = true
+        insert_symbols(task, ev:verdict())
+        return
+      end
+      if state ~= 'need_dns' then
+        st.done = true
+        rspamd_logger.errx(task, '%s: evaluation failed: %s', N, queries)
+        return
+      end
+      st.round = st.round + 1
+      local over_time = rspamd_util.get_ticks() - st.start > time_limit
+      local pending, scheduling = 0, true
+      local round = st.round
+      for _, q in ipairs(queries) do
+        local rtype = RESOLVER_TYPES[q.type]
+        local name = q.name
+        if rtype == 'ptr' then
+          name = awc.ptr_to_ip(q.name)
+        end
+        local sent = false
+        if not over_time and st.sent < MAX_QUERIES and rtype and name then
+          st.sent = st.sent + 1
+          pending = pending + 1
+          sent = resolver:resolve(rtype, {
+            task = task,
+            name = name,
+            forced = true,
+            callback = function(_, _, results, dns_err)
+              if st.done or st.round ~= round then
+                return
+              end
+              answer(ev, q, results, dns_err)
+              pending = pending - 1
+              if pending == 0 and not scheduling then
+                continue_evaluation()
+              end
+            end,
+          })
+          if not sent then
+            pending = pending - 1
+          end
+        end
+        if not sent then
+          ev:answer(q.name, q.type, 'tempfail')
+        end
+      end
+      scheduling = false
+      if pending > 0 then
+        return
+      end
+    end
+    st.done = true
+    rspamd_logger.errx(task, '%s: no verdict within the round limit', N)
+  end
+
+  continue_evaluation()
+end
+
+local function authweight_callback(task)
+  local facts = gather_facts(task)
+  local ev, ev_err = ctx:evaluate(facts)
+  if not ev then
+    rspamd_logger.infox(task, '%s: message not evaluated: %s', N, awc.cap(ev_err, 300))
+    return
+  end
+  run(task, ev)
+end
+
+-- ---- postfilter: trust budget and aggressive mode over every module -----------------
+
+local function authweight_postfilter(task)
+  local names, scores = task:get_symbols()
+  if type(names) ~= 'table' then
+    return
+  end
+  -- Only negative weight can exceed the budget, and only positive weight
+  -- is content for aggressive mode: hand the core just those.
+  local aggressive = settings.unauthenticated_multiplier > 1.0
+  local sel_names, sel_scores, negative = {}, {}, 0
+  for i, name in ipairs(names) do
+    local score = scores[i]
+    if not POSTFILTER_SYMBOLS[name] and type(score) == 'number' and (score < 0 or (aggressive and score > 0)) then
+      sel_names[#sel_names + 1] = name
+      sel_scores[#sel_scores + 1] = score
+      if score < 0 then
+        negative = negative + score
+      end
+    end
+  end
+  local aligned = task:cache_get('authweight_aligned')
+  if aggressive and aligned ~= nil then
+    local extra = ctx:unauth_strict(sel_names, sel_scores, aligned, task:get_user() ~= nil)
+    if extra and extra > 0 then
+      task:insert_result('AUTHW_UNAUTH_STRICT', extra,
+          string.format('unauthenticated multiplier %.2f', settings.unauthenticated_multiplier))
+    end
+  end
+  -- All negative weight together within the budget: so is its
+  -- authentication-derived part, nothing to add back.
+  if negative >= -settings.trust_budget then
+    return
+  end
+  local cap, cap_err = ctx:trust_cap(sel_names, sel_scores)
+  if not cap then
+    rspamd_logger.errx(task, '%s: trust budget not applied: %s', N, cap_err)
+  elseif cap > 0 then
+    task:insert_result('AUTHW_TRUST_CAP', cap, string.format('trust budget %.2f', settings.trust_budget))
+  end
+end
+
+-- ---- registration --------------------------------------------------------------------
+
+local cb_id = rspamd_config:register_symbol({
+  name = 'AUTHWEIGHT_CHECK',
+  type = 'callback',
+  flags = 'fine,empty',
+  group = N,
+  score = 0.0,
+  callback = authweight_callback,
+  augmentations = { string.format('timeout=%f', time_limit + 2 * dns_timeout) },
+})
+
+local post_id = rspamd_config:register_symbol({
+  name = 'AUTHWEIGHT_POSTFILTER',
+  type = 'postfilter',
+  flags = 'empty',
+  -- Last among postfilters: the budget caps what every module added.
+  priority = lua_util.symbols_priorities.top,
+  callback = authweight_postfilter,
+})
+
+for _, def in ipairs(core.symbols()) do
+  rspamd_config:register_symbol({
+    name = def.name,
+    type = 'virtual',
+    parent = POSTFILTER_SYMBOLS[def.name] and post_id or cb_id,
+    group = N,
+    -- A dynamic symbol's weight is its score: it is inserted with the
+    -- computed value and scored 1.
+    score = def.dynamic and 1.0 or def.score,
+    description = def.description,
+  })
+end
+
+if settings.auth_source == 'rspamd' then
+  -- Sender ID stays native; SPF, DKIM and DMARC come from rspamd's modules,
+  -- which must be enabled.
+  for _, dep in ipairs({ 'SPF_CHECK', 'DKIM_CHECK', 'DMARC_CALLBACK' }) do
+    rspamd_config:register_dependency('AUTHWEIGHT_CHECK', dep)
+  end
+end
+
+rspamd_logger.infox(rspamd_config, '%s %s: %s whitelist entries and %s maps, %s protected domains, '
+    .. 'trust budget %s, auth_source %s', N, core.version, #static_whitelist, #map_urls,
+    #settings.protected_domains, settings.trust_budget, settings.auth_source)

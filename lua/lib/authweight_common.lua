@@ -1,0 +1,265 @@
+--[[
+authweight_common: the pure helpers of the authweight rspamd plugin
+(lualib/plugins/dmarc.lua style): no task, no I/O, so they run and are
+tested outside rspamd under LuaJIT and Lua 5.4.
+
+Installed as /usr/share/rspamd/lualib/authweight_common.lua.
+]]
+
+local exports = {}
+
+-- ---------------------------------------------------------------------------
+-- The config: schemas/authweight.schema.json is the only description of
+-- the keys. The tableshape schema and the defaults are derived from it, so
+-- rspamd's view of the config cannot drift from the CLI's.
+-- ---------------------------------------------------------------------------
+
+local function fmt_bound(v)
+  if v == math.floor(v) then
+    return string.format('%d', v)
+  end
+  return tostring(v)
+end
+
+--[[[
+-- @function authweight_common.shape_from_schema(ts, schema)
+-- The tableshape type of a JSON Schema node (the keywords the config
+-- schema uses: type, enum, minimum, maximum, minLength, properties,
+-- additionalProperties, items). An array also takes a single item,
+-- because UCL writes a one-element list as a bare value.
+-- @param {table} ts tableshape's `types`
+-- @param {table} schema the schema node (core.schema_table())
+-- @return {table} the tableshape type
+--]]
+local function shape_from_schema(ts, node)
+  local shape
+  if type(node.enum) == 'table' then
+    local choices = {}
+    for _, v in ipairs(node.enum) do
+      choices[#choices + 1] = v
+    end
+    shape = ts.one_of(choices)
+  elseif node.type == 'object' then
+    local fields = {}
+    for k, sub in pairs(node.properties or {}) do
+      fields[k] = shape_from_schema(ts, sub):is_optional()
+    end
+    if node.additionalProperties == false then
+      shape = ts.shape(fields)
+    else
+      shape = ts.shape(fields, { open = true })
+    end
+  elseif node.type == 'array' then
+    local item = node.items and shape_from_schema(ts, node.items) or ts.any
+    shape = ts.array_of(item) + item / function(v)
+      return { v }
+    end
+  elseif node.type == 'string' then
+    shape = ts.string
+    if node.minLength then
+      local min = node.minLength
+      shape = shape * ts.custom(function(s)
+        -- JSON Schema counts characters, not bytes.
+        local n = select(2, string.gsub(s, '[^\128-\191]', ''))
+        return n >= min, string.format('must be at least %d character%s long', min, min == 1 and '' or 's')
+      end)
+    end
+  elseif node.type == 'number' or node.type == 'integer' then
+    shape = ts.number
+    if node.type == 'integer' then
+      shape = shape * ts.custom(function(v)
+        return v == math.floor(v), 'expected an integer'
+      end)
+    end
+    if node.minimum then
+      local min = node.minimum
+      shape = shape * ts.custom(function(v)
+        return v >= min, 'must be >= ' .. fmt_bound(min)
+      end)
+    end
+    if node.maximum then
+      local max = node.maximum
+      shape = shape * ts.custom(function(v)
+        return v <= max, 'must be <= ' .. fmt_bound(max)
+      end)
+    end
+  elseif node.type == 'boolean' then
+    shape = ts.boolean
+  else
+    shape = ts.any
+  end
+  return shape
+end
+exports.shape_from_schema = shape_from_schema
+
+local function deep_copy(v)
+  if type(v) ~= 'table' then
+    return v
+  end
+  local out = {}
+  for k, x in pairs(v) do
+    out[k] = deep_copy(x)
+  end
+  return out
+end
+exports.deep_copy = deep_copy
+
+--[[[
+-- @function authweight_common.apply_defaults(schema, settings)
+-- Fill every absent key with the schema's default, recursively.
+-- @return {table} a new table
+--]]
+local function apply_defaults(node, value)
+  if node.type ~= 'object' or type(value) ~= 'table' then
+    return value
+  end
+  local out = deep_copy(value)
+  for k, sub in pairs(node.properties or {}) do
+    if out[k] == nil and sub.default ~= nil then
+      out[k] = deep_copy(sub.default)
+    end
+    if out[k] ~= nil then
+      out[k] = apply_defaults(sub, out[k])
+    end
+  end
+  return out
+end
+exports.apply_defaults = apply_defaults
+
+-- ---------------------------------------------------------------------------
+-- Whitelist maps
+-- ---------------------------------------------------------------------------
+
+--[[[
+-- @function authweight_common.is_map_url(entry)
+-- Whitelist entries naming a map: file:///path, http(s)://... (the core
+-- skips entries holding "://" and leaves them to the host).
+--]]
+function exports.is_map_url(entry)
+  return type(entry) == 'string' and entry:find('://', 1, true) ~= nil
+end
+
+--[[[
+-- @function authweight_common.parse_map(text, limit)
+-- The entries of a whitelist map: one per line, the first word of the
+-- line; '#' starts a comment. Words holding control characters are
+-- dropped (no entry can have them). At most `limit` entries are kept.
+-- @return {table} entries, {number} lines dropped past the limit
+--]]
+function exports.parse_map(text, limit)
+  local out, dropped = {}, 0
+  for line in string.gmatch(text .. '\n', '([^\n]*)\n') do
+    line = line:gsub('#.*$', '')
+    local word = line:match('^%s*(%S+)')
+    if word and not word:find('%c') then
+      if #out < limit then
+        out[#out + 1] = word
+      else
+        dropped = dropped + 1
+      end
+    end
+  end
+  return out, dropped
+end
+
+-- ---------------------------------------------------------------------------
+-- DNS
+-- ---------------------------------------------------------------------------
+
+-- librdns' rdns_strerror() texts; everything else is a temporary failure,
+-- which is never punished (DESIGN principle 4).
+local dns_errors = {
+  ['no records with this name'] = 'nxdomain',
+  ['requested record is not found'] = 'nodata',
+}
+
+--[[[
+-- @function authweight_common.dns_status(err)
+-- The core's status word for an rspamd resolver error text.
+--]]
+function exports.dns_status(err)
+  return dns_errors[err] or 'tempfail'
+end
+
+--[[[
+-- @function authweight_common.ptr_to_ip(name)
+-- The address of a reverse name: "10.2.0.192.in-addr.arpa" -> "192.0.2.10",
+-- 32-nibble ip6.arpa names -> the full IPv6 text. rspamd's resolve_ptr
+-- wants the address, the core asks for the name.
+-- @return {string} the address, or nil
+--]]
+function exports.ptr_to_ip(name)
+  name = name:lower():gsub('%.$', '')
+  local v4 = name:match('^([%d%.]+)%.in%-addr%.arpa$')
+  if v4 then
+    local o = {}
+    for part in v4:gmatch('[^.]+') do
+      local n = tonumber(part)
+      if not n or n > 255 or #part > 3 then
+        return nil
+      end
+      table.insert(o, 1, part)
+    end
+    return #o == 4 and table.concat(o, '.') or nil
+  end
+  local v6 = name:match('^([%x%.]+)%.ip6%.arpa$')
+  if v6 then
+    local nib = {}
+    for part in v6:gmatch('[^.]+') do
+      if #part ~= 1 then
+        return nil
+      end
+      table.insert(nib, 1, part)
+    end
+    if #nib ~= 32 then
+      return nil
+    end
+    local groups = {}
+    for i = 1, 32, 4 do
+      groups[#groups + 1] = table.concat(nib, '', i, i + 3)
+    end
+    return table.concat(groups, ':')
+  end
+  return nil
+end
+
+-- ---------------------------------------------------------------------------
+-- TLS facts from a Received header, when the MTA gives none
+-- ---------------------------------------------------------------------------
+
+--[[[
+-- @function authweight_common.tls_from_received(text)
+-- Protocol version and cipher as the common MTAs write them:
+--   Postfix   (using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits))
+--   Sendmail  (version=TLSv1.2 cipher=ECDHE-RSA-AES256-GCM-SHA384 bits=256 verify=NO)
+--   Exim      with esmtps (TLS1.2) tls TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+-- @return {string|nil} version, {string|nil} cipher
+--]]
+function exports.tls_from_received(text)
+  if type(text) ~= 'string' then
+    return nil, nil
+  end
+  local version, cipher = text:match('using%s+(%a+v?[%d%.]+)%s+with%s+cipher%s+([%w_%-]+)')
+  if not version then
+    version, cipher = text:match('version=(%a+v?[%d%.]+)%s+cipher=([%w_%-]+)')
+  end
+  if not version then
+    version = text:match('[Ee][Ss][Mm][Tt][Pp][Ss][Aa]?%s+%((TLS[%w%.]*)%)')
+    cipher = text:match('%stls%s+([%w_%-]+)')
+  end
+  return version, cipher
+end
+
+--[[[
+-- @function authweight_common.cap(s, n)
+-- Untrusted text for logs and symbol options: at most n bytes, one line.
+--]]
+function exports.cap(s, n)
+  s = tostring(s or ''):gsub('[%c]', ' ')
+  if #s > n then
+    s = s:sub(1, n) .. '...'
+  end
+  return s
+end
+
+return exports

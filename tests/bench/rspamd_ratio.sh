@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# What authweight costs a whole rspamd: messages per second through one
+# rspamd normal worker with authweight disabled, enabled with native checks,
+# and enabled with auth_source = "rspamd", on the same corpus, in
+# alternating rounds of one run. Not run by CI (timings are measured, never
+# asserted).
+#
+#   tests/bench/rspamd_ratio.sh [BUILD_DIR] [ROUNDS] [MESSAGES] [IN_FLIGHT]
+#
+# BUILD_DIR defaults to $AUTHWEIGHT_BUILD_DIR or build/ (it must hold the
+# built tree: lua/5.1/authweight_core.so and tests/zone2unbound); ROUNDS to
+# 5, MESSAGES to 240 (tests/integration/lib/corpus.py: twelve sender domains
+# with SPF -all/~all/include/none, DKIM or not, DMARC reject/quarantine/
+# none/absent; own server, botnet forgery, look-alike; TLS 1.3, 1.2, legacy
+# or none), IN_FLIGHT (requests in flight) to 8.
+#
+# The three rspamd instances (one normal worker each) run side by side on
+# loopback with the same private unbound serving the corpus zone; while one
+# is measured the others idle. Each round scans the corpus once through each
+# instance, in an order that rotates from round to round, after one
+# unmeasured warm-up pass each. The ratios are those of the medians.
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+build=$(cd "${1:-${AUTHWEIGHT_BUILD_DIR:-$top/build}}" && pwd)
+rounds=${2:-5}
+count=${3:-240}
+in_flight=${4:-8}
+lib=$top/tests/integration/lib
+# shellcheck source=tests/integration/lib/env.sh
+. "$lib/env.sh"
+
+[ -f "$build/lua/5.1/authweight_core.so" ] && [ -x "$build/tests/zone2unbound" ] ||
+  aw_die "build $build first (targets authweight_lua51 and zone2unbound)"
+
+work=$build/bench-rspamd
+aw_env_init "$work" "$build"
+corpus=$work/corpus
+"$AW_PYTHON" "$lib/corpus.py" "$corpus" "$count"
+
+# DKIM: one key per signing domain, its record in the zone, messages signed in place.
+declare -A have_key=()
+while read -r file domain selector; do
+  [ -n "${file:-}" ] || continue
+  key=$work/keys/${domain}_$selector.pem
+  if [ -z "${have_key[$domain]:-}" ]; then
+    mkdir -p "$work/keys"
+    record=$("$AW_PYTHON" "$lib/dkim_sign.py" keygen "$key")
+    "$AW_PYTHON" - "$corpus/zone.json" "$selector._domainkey.$domain" "$record" <<'EOF'
+import json, sys
+with open(sys.argv[1]) as f:
+    zone = json.load(f)
+zone.setdefault(sys.argv[2], []).append(["TXT", sys.argv[3]])
+with open(sys.argv[1], "w") as f:
+    json.dump(zone, f, indent=1)
+EOF
+    have_key[$domain]=1
+  fi
+  "$AW_PYTHON" "$lib/dkim_sign.py" sign "$key" "$domain" "$selector" <"$corpus/msgs/$file" >"$corpus/msgs/$file.signed"
+  mv "$corpus/msgs/$file.signed" "$corpus/msgs/$file"
+done <"$corpus/sign.txt"
+
+aw_dns_start "$corpus/zone.json"
+
+declare -A port=()
+for mode in off native rspamd; do
+  d=$work/local.d-$mode
+  mkdir -p "$d"
+  case $mode in
+  off) echo 'enabled = false;' >"$d/authweight.conf" ;;
+  native | rspamd)
+    printf 'whitelist = ["alice@org00.example", "@org03.example", "*.org09.example"];\nprotected_domains = ["bank.example"];\nauth_source = "%s";\n' \
+      "$mode" >"$d/authweight.conf"
+    ;;
+  esac
+  AW_RSPAMD_TAG=$mode aw_rspamd_prepare "$d"
+  AW_RSPAMD_TAG=$mode aw_rspamd_start
+  port[$mode]=$AW_RSPAMD_PORT
+done
+
+echo "corpus: $count messages in $corpus; $in_flight requests in flight; $rounds rounds"
+for mode in off native rspamd; do
+  echo "warm-up, authweight $mode:"
+  "$AW_PYTHON" "$lib/load.py" "${port[$mode]}" "$corpus" "$in_flight" --symbols | sed 's/^/  /'
+done
+
+# CPU time (clock ticks) of a process: utime + stime.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# The normal worker of an rspamd: the child whose title says so.
+normal_worker() {
+  local child
+  for child in $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
+    if tr '\0' ' ' <"/proc/$child/cmdline" 2>/dev/null | grep -q normal; then echo "$child"; return; fi
+  done
+}
+declare -A worker=()
+for mode in off native rspamd; do
+  worker[$mode]=$(normal_worker "$(cat "$work/run/rspamd$mode.pid")")
+done
+unbound_pid=$(cat "$work/run/unbound.pid")
+hz=$(getconf CLK_TCK)
+
+declare -A rates=() cpus=()
+orders=("off native rspamd" "native rspamd off" "rspamd off native")
+for r in $(seq 1 "$rounds"); do
+  for mode in ${orders[$(((r - 1) % 3))]}; do
+    w0=$(cpu_ticks "${worker[$mode]}")
+    u0=$(cpu_ticks "$unbound_pid")
+    line=$("$AW_PYTHON" "$lib/load.py" "${port[$mode]}" "$corpus" "$in_flight")
+    w1=$(cpu_ticks "${worker[$mode]}")
+    u1=$(cpu_ticks "$unbound_pid")
+    rate=$(awk '{print $5}' <<<"$line")
+    rates[$mode]="${rates[$mode]:-} $rate"
+    # CPU per message of the rspamd worker and of the DNS server, in ms
+    cpu=$(awk -v w=$((w1 - w0)) -v u=$((u1 - u0)) -v n="$count" -v hz="$hz" 'BEGIN {printf "%.3f %.3f", w * 1000 / hz / n, u * 1000 / hz / n}')
+    cpus[$mode]="${cpus[$mode]:-} ${cpu%% *}"
+    printf 'round %d  %-7s %s; cpu/msg: worker %s ms, unbound %s ms\n' "$r" "$mode" "$line" "${cpu%% *}" "${cpu##* }"
+  done
+done
+
+median() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+off=$(median <<<"${rates[off]}")
+native=$(median <<<"${rates[native]}")
+rsp=$(median <<<"${rates[rspamd]}")
+echo
+printf 'authweight disabled         %8.1f msg/s (median of %d rounds)\n' "$off" "$rounds"
+printf 'authweight native           %8.1f msg/s   ratio %.3f\n' "$native" "$(awk -v a="$native" -v b="$off" 'BEGIN {print a / b}')"
+printf 'authweight auth_source=rspamd %6.1f msg/s   ratio %.3f\n' "$rsp" "$(awk -v a="$rsp" -v b="$off" 'BEGIN {print a / b}')"
+printf 'rspamd worker CPU per message (median): disabled %s ms, native %s ms, auth_source=rspamd %s ms\n' \
+  "$(median <<<"${cpus[off]}")" "$(median <<<"${cpus[native]}")" "$(median <<<"${cpus[rspamd]}")"
+errors=$(for mode in native rspamd; do AW_RSPAMD_TAG=$mode; grep -hiE "call to .* failed|init of .* failed|load of .* failed" "$work/$mode/log/rspamd.log" || true; done)
+[ -z "$errors" ] || { echo "rspamd logged Lua errors:"; printf '%s\n' "$errors" | head; }

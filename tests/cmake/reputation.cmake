@@ -1,0 +1,31 @@
+# Reputation of authenticated identities (issue 6). The unit tests
+# (tests/core/test_reputation*.cxx, test_msgpack_record.cxx,
+# test_lmdb_store.cxx) are globbed with the others; these drive the CLI
+# against a real LMDB store and a real redis-server on loopback.
+
+set(AUTHWEIGHT_REPUTATION_TESTS ${CMAKE_CURRENT_SOURCE_DIR}/reputation)
+
+add_authweight_test(reputation.cli_lmdb
+  COMMAND ${AUTHWEIGHT_REPUTATION_TESTS}/cli_lmdb_test.sh $<TARGET_FILE:authweight-check>
+          ${PROJECT_SOURCE_DIR}/examples
+  LABELS reputation cli)
+
+add_authweight_test(reputation.cli_redis
+  COMMAND ${AUTHWEIGHT_REPUTATION_TESTS}/cli_redis_test.sh $<TARGET_FILE:authweight-check>
+          ${PROJECT_SOURCE_DIR}/examples
+  LABELS reputation cli redis)
+
+# The Lua module's reputation bindings, under both Lua ABIs.
+foreach(flavour luajit lua54)
+  if(flavour STREQUAL "luajit")
+    set(exe ${LUAJIT_EXE})
+    set(cpath ${PROJECT_BINARY_DIR}/lua/5.1/?.so)
+  else()
+    set(exe ${LUA54_EXE})
+    set(cpath ${PROJECT_BINARY_DIR}/lua/5.4/?.so)
+  endif()
+  add_authweight_test(reputation.lua_${flavour}
+    COMMAND ${exe} ${AUTHWEIGHT_REPUTATION_TESTS}/test_reputation_module.lua ${CMAKE_CURRENT_BINARY_DIR}
+    LABELS reputation lua
+    ENVIRONMENT "LUA_CPATH=${cpath}")
+endforeach()

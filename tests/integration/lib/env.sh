@@ -1,0 +1,252 @@
+# shellcheck shell=bash
+# A private rspamd 3.4 and a private unbound on loopback, for the
+# integration tests, examples/demo.sh and tests/bench/rspamd_ratio.sh.
+#
+#   . tests/integration/lib/env.sh
+#   aw_env_init WORKDIR BUILD_DIR        # also installs the stop trap
+#   aw_dns_start ZONE.json               # unbound serving the zone (zone2unbound)
+#   aw_rspamd_prepare [LOCAL.D_DIR ...]  # private LOCAL_CONFDIR, our plugin from the tree
+#   aw_rspamd_start
+#       (AW_RSPAMD_TAG=NAME before both runs one more rspamd with its own
+#        conf, db and log under $AW_DIR/NAME; AW_RSPAMD_PORT is per start)
+#   aw_scan NAME MESSAGE [ip=..] [helo=..] [hostname=..] [from=..] [rcpt=..]
+#           [user=..] [tls_version=..] [tls_cipher=..]   -> $AW_DIR/results/NAME.json
+#   aw_env_stop                          # also run by the trap, on any exit
+#
+# Every process started here is stopped by aw_env_stop, on success and on
+# failure (EXIT/INT/TERM trap), with bounded waits; a watchdog stops them
+# too if the calling shell is killed outright (ctest's timeout).
+
+AW_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+AW_PIDS=()
+AW_PYTHON=/usr/bin/python3
+[ -x "$AW_PYTHON" ] || AW_PYTHON=python3
+
+aw_log() { printf 'authweight-env: %s\n' "$*" >&2; }
+aw_die() { aw_log "$*"; exit 1; }
+
+# A free TCP/UDP port on 127.0.0.1 (the kernel picks; both protocols free).
+aw_free_port() {
+  "$AW_PYTHON" - <<'EOF'
+import socket
+for _ in range(50):
+    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    t.bind(("127.0.0.1", 0))
+    port = t.getsockname()[1]
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        u.bind(("127.0.0.1", port))
+    except OSError:
+        t.close()
+        continue
+    u.close()
+    t.close()
+    print(port)
+    break
+EOF
+}
+
+aw_env_init() {
+  AW_DIR=$1
+  AW_BUILD=$2
+  rm -rf "$AW_DIR"
+  mkdir -p "$AW_DIR/results" "$AW_DIR/run" "$AW_DIR/log" "$AW_DIR/db" "$AW_DIR/dns"
+  AW_ZONE2UNBOUND=${AW_ZONE2UNBOUND:-$AW_BUILD/tests/zone2unbound}
+  # The hyperscan cache outlives one test: compiling rspamd's URL and
+  # regexp databases takes tens of seconds, loading them a second.
+  AW_HS_CACHE=${AW_HS_CACHE:-$AW_BUILD/tests/integration-hs-cache}
+  mkdir -p "$AW_HS_CACHE"
+  trap 'aw_env_stop' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  # Watchdog: if this shell dies without running its trap (SIGKILL), stop
+  # what it started. It reads the pid files, so it sees later starts too.
+  local parent=$$
+  (
+    trap '' INT HUP
+    while kill -0 "$parent" 2>/dev/null; do sleep 1; done
+    for f in "$AW_DIR"/run/*.pid; do
+      [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null
+    done
+    sleep 3
+    for f in "$AW_DIR"/run/*.pid; do
+      [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
+    done
+  ) </dev/null >/dev/null 2>&1 &
+  AW_WATCHDOG=$!
+}
+
+# Start a process in the background, remember its pid under a name.
+aw_spawn() {
+  local name=$1
+  shift
+  "$@" >"$AW_DIR/log/$name.out" 2>&1 &
+  local pid=$!
+  echo "$pid" >"$AW_DIR/run/$name.pid"
+  AW_PIDS+=("$pid")
+}
+
+aw_stop_pid() {
+  local pid=$1 i
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 100); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  aw_log "process $pid did not stop in 10 s; killing it"
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  return 0
+}
+
+aw_env_stop() {
+  local i
+  # Newest first: rspamd before the DNS server it uses.
+  for ((i = ${#AW_PIDS[@]} - 1; i >= 0; i--)); do
+    aw_stop_pid "${AW_PIDS[$i]}"
+    wait "${AW_PIDS[$i]}" 2>/dev/null || true
+  done
+  AW_PIDS=()
+  rm -f "$AW_DIR"/run/*.pid 2>/dev/null
+  if [ -n "${AW_WATCHDOG:-}" ]; then
+    kill "$AW_WATCHDOG" 2>/dev/null || true
+    wait "$AW_WATCHDOG" 2>/dev/null || true
+    AW_WATCHDOG=
+  fi
+  return 0
+}
+
+# ---- DNS ---------------------------------------------------------------------
+
+aw_dns_start() {
+  local zone=$1 i
+  AW_DNS_PORT=$(aw_free_port)
+  [ -n "$AW_DNS_PORT" ] || aw_die "no free port for the DNS server"
+  "$AW_ZONE2UNBOUND" "$zone" "$AW_DNS_PORT" "$AW_DIR/dns" >"$AW_DIR/dns/unbound.conf" ||
+    aw_die "zone2unbound failed for $zone"
+  aw_spawn unbound unbound -d -c "$AW_DIR/dns/unbound.conf"
+  for i in $(seq 1 100); do
+    if "$AW_PYTHON" "$AW_SRC/tests/integration/lib/dnsq.py" 127.0.0.1 "$AW_DNS_PORT" \
+      authweight-ready.invalid A 0.2 >/dev/null 2>&1; then
+      return 0
+    fi
+    kill -0 "${AW_PIDS[-1]}" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$AW_DIR/log/unbound.out" >&2
+  aw_die "unbound did not start"
+}
+
+# ---- rspamd ----------------------------------------------------------------------
+
+# Build the private LOCAL_CONFDIR: the given local.d directories (copied in
+# order, later ones win), then the test plumbing: loopback ports, the DNS
+# server, the hyperscan cache, no proxy or fuzzy worker, and the plugin
+# and its modules.d file from the source tree.
+# Where the rspamd of AW_RSPAMD_TAG keeps its files.
+aw_rspamd_home() {
+  if [ -n "${AW_RSPAMD_TAG:-}" ]; then echo "$AW_DIR/$AW_RSPAMD_TAG"; else echo "$AW_DIR"; fi
+}
+
+aw_rspamd_prepare() {
+  local conf d f
+  conf=$(aw_rspamd_home)/conf
+  mkdir -p "$conf/local.d" "$conf/override.d" "$conf/plugins.d"
+  for d in "$@"; do
+    [ -d "$d" ] || continue
+    for f in "$d"/*; do
+      [ -e "$f" ] && cp -R "$f" "$conf/local.d/"
+    done
+  done
+  AW_RSPAMD_PORT=$(aw_free_port)
+  AW_CONTROLLER_PORT=$(aw_free_port)
+  [ -n "$AW_RSPAMD_PORT" ] && [ -n "$AW_CONTROLLER_PORT" ] || aw_die "no free ports for rspamd"
+  {
+    echo "# written by tests/integration/lib/env.sh"
+    echo "disable_hyperscan = true;"
+    echo "hs_cache_dir = \"$AW_HS_CACHE\";"
+    # rspamd 3.4 caches HTTP maps in its compiled-in DBDIR, not --var DBDIR
+    echo "maps_cache_dir = \"$(aw_rspamd_home)/db\";"
+    echo "dns { nameserver = [\"127.0.0.1:$AW_DNS_PORT\"]; timeout = 1s; retransmits = 1; }"
+    echo "upstream { max_errors = 100000; error_time = 1; dead_time = 1; }"
+    echo "map_watch_interval = ${AW_MAP_WATCH:-2s};"
+    [ -f "$conf/local.d/options.inc.extra" ] && cat "$conf/local.d/options.inc.extra"
+  } >"$conf/local.d/options.inc"
+  printf 'bind_socket = "127.0.0.1:%s";\ncount = 1;\n' "$AW_RSPAMD_PORT" >"$conf/override.d/worker-normal.inc"
+  printf 'bind_socket = "127.0.0.1:%s";\ncount = 1;\n' "$AW_CONTROLLER_PORT" >"$conf/override.d/worker-controller.inc"
+  echo 'enabled = false;' >"$conf/override.d/worker-proxy.inc"
+  echo 'enabled = false;' >"$conf/override.d/worker-fuzzy.inc"
+  # Modules that only reach out to the Internet, or need Redis, are off.
+  for f in rbl surbl fuzzy_check phishing asn url_redirector neural reputation \
+    ratelimit greylist replies history_redis clickhouse elastic emails dcc; do
+    [ -e "$conf/override.d/$f.conf" ] || echo 'enabled = false;' >"$conf/override.d/$f.conf"
+  done
+  ln -sf "$AW_SRC/lua/authweight.lua" "$conf/plugins.d/authweight.lua"
+  printf '.include "%s/lua/authweight.conf"\n' "$AW_SRC" >"$conf/rspamd.conf.local"
+  AW_CONF=$conf
+}
+
+aw_rspamd_start() {
+  local i home
+  home=$(aw_rspamd_home)
+  mkdir -p "$home/run/rspamd" "$home/db" "$home/log"
+  # LuaJIT reads LUA_PATH/LUA_CPATH; rspamd appends its own paths to them.
+  aw_spawn "rspamd${AW_RSPAMD_TAG:-}" env \
+    LUA_PATH="$AW_SRC/lua/lib/?.lua;;" \
+    LUA_CPATH="$AW_BUILD/lua/5.1/?.so;;" \
+    rspamd -f -u root -g root -i -c /etc/rspamd/rspamd.conf \
+    --var LOCAL_CONFDIR="$home/conf" --var DBDIR="$home/db" \
+    --var RUNDIR="$home/run/rspamd" --var LOGDIR="$home/log"
+  for i in $(seq 1 1800); do
+    if aw_rspamd_ping; then
+      return 0
+    fi
+    kill -0 "${AW_PIDS[-1]}" 2>/dev/null || break
+    sleep 0.1
+  done
+  tail -50 "$AW_DIR/log/rspamd${AW_RSPAMD_TAG:-}.out" "$home/log/rspamd.log" >&2 2>/dev/null
+  aw_die "rspamd did not start"
+}
+
+# GET /ping through bash's /dev/tcp: no HTTP client needed.
+aw_http_ping() {
+  timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+    printf "GET /ping HTTP/1.0\r\n\r\n" >&3
+    grep -q "^pong" <&3' _ "$1" 2>/dev/null
+}
+
+aw_rspamd_ping() {
+  aw_http_ping "$AW_RSPAMD_PORT"
+}
+
+# Scan a message; key=value facts become rspamd request headers.
+aw_scan() {
+  local name=$1 msg=$2 kv k v
+  shift 2
+  local args=(-h "127.0.0.1:$AW_RSPAMD_PORT" -t 30 -j)
+  for kv in "$@"; do
+    k=${kv%%=*}
+    v=${kv#*=}
+    case "$k" in
+    ip) args+=(--ip "$v") ;;
+    helo) args+=(--helo "$v") ;;
+    hostname) args+=(--hostname "$v") ;;
+    from) args+=(--from "${v:-<>}") ;;
+    rcpt) args+=(--rcpt "$v") ;;
+    user) args+=(--user "$v") ;;
+    tls_version) args+=(--header "TLS-Version=$v") ;;
+    tls_cipher) args+=(--header "TLS-Cipher=$v") ;;
+    *) aw_die "aw_scan: unknown fact '$k'" ;;
+    esac
+  done
+  rspamc "${args[@]}" <"$msg" >"$AW_DIR/results/$name.json" 2>"$AW_DIR/results/$name.err"
+}
+
+# Lua errors rspamd logged (none expected).
+aw_lua_errors() {
+  # rspamd reports a failing Lua call as "call to ... failed" or "init of
+  # ... failed", with a "trace: [1]:{...}" of the Lua stack.
+  grep -hiE "call to .* failed|init of .* failed|load of .* failed|trace: \[|stack traceback|lua error" \
+    "$AW_DIR/log/rspamd.log" "$AW_DIR/log/rspamd.out" 2>/dev/null || true
+}

@@ -1,0 +1,192 @@
+-- The rspamd plugin's pure side, outside rspamd: its config schema (a
+-- tableshape type derived from schemas/authweight.schema.json) must accept
+-- and reject exactly what the C++ validator accepts and rejects, for every
+-- key the JSON Schema describes; and its helpers must do what they say.
+--   luajit tests/integration/test_plugin_lib.lua SOURCE_DIR LUA51_MODULE_DIR
+local src, moddir = arg[1], arg[2]
+package.path = src .. '/lua/lib/?.lua;/usr/share/rspamd/lualib/?.lua;' .. package.path
+package.cpath = moddir .. '/?.so;' .. package.cpath
+
+local core = require 'authweight_core'
+local ts = require('tableshape').types
+local awc = require 'authweight_common'
+
+local passed, failed = 0, 0
+local function check(cond, name, detail)
+  if cond then
+    passed = passed + 1
+  else
+    failed = failed + 1
+    io.stderr:write('FAIL: ', name, detail and (' (' .. tostring(detail) .. ')') or '', '\n')
+  end
+end
+
+local schema = core.schema_table()
+local shape = awc.shape_from_schema(ts, schema)
+
+local function describe(v)
+  if type(v) == 'table' then
+    local parts = {}
+    for k, x in pairs(v) do
+      parts[#parts + 1] = tostring(k) .. '=' .. describe(x)
+    end
+    table.sort(parts)
+    return '{' .. table.concat(parts, ',') .. '}'
+  end
+  return tostring(v)
+end
+
+-- Both validators on one config; `want` is true (valid), false (invalid),
+-- or nil (only agreement matters). A rejection must name `key`.
+local function agree(cfg, want, key, what)
+  local got_shape, shape_err = shape:transform(cfg)
+  local got_core, core_err = core.new(cfg)
+  local label = what .. ' ' .. describe(cfg)
+  check((got_shape ~= nil) == (got_core ~= nil), 'shape and core agree on ' .. label,
+      string.format('shape: %s, core: %s', tostring(shape_err or 'ok'), tostring(core_err or 'ok')))
+  if want ~= nil then
+    check((got_shape ~= nil) == want, (want and 'accepts ' or 'rejects ') .. label, shape_err)
+  end
+  if want == false and key then
+    check(shape_err and shape_err:find(key, 1, true) ~= nil, 'the shape names ' .. key, shape_err)
+    check(core_err and core_err:find(key, 1, true) ~= nil, 'the core names ' .. key, core_err)
+  end
+end
+
+-- Wrap a value at a key path into a whole config.
+local function at(path, value)
+  local cfg = {}
+  local t = cfg
+  for i = 1, #path - 1 do
+    t[path[i]] = {}
+    t = t[path[i]]
+  end
+  t[path[#path]] = value
+  return cfg
+end
+
+local wrong_value = {
+  string = 42, number = 'six', integer = 'ten', boolean = 'yes', array = 7, object = 'x',
+}
+
+local keys_seen = 0
+local function walk(node, path)
+  for key, sub in pairs(node.properties or {}) do
+    local p = {}
+    for i, k in ipairs(path) do
+      p[i] = k
+    end
+    p[#p + 1] = key
+    local name = table.concat(p, '.')
+    keys_seen = keys_seen + 1
+    if sub.default ~= nil then
+      agree(at(p, awc.deep_copy(sub.default)), true, nil, name .. ' default')
+    end
+    agree(at(p, wrong_value[sub.type]), false, key, name .. ' wrong type')
+    if sub.enum then
+      for _, v in ipairs(sub.enum) do
+        agree(at(p, v), true, nil, name .. ' enum value')
+      end
+      agree(at(p, 'not-a-choice'), false, key, name .. ' outside the enum')
+    end
+    if sub.minimum then
+      agree(at(p, sub.minimum), true, nil, name .. ' at its minimum')
+      agree(at(p, sub.minimum - 0.5), false, key, name .. ' below its minimum')
+    end
+    if sub.maximum then
+      agree(at(p, sub.maximum), true, nil, name .. ' at its maximum')
+      agree(at(p, sub.maximum + 0.5), false, key, name .. ' above its maximum')
+    end
+    if sub.type == 'integer' and sub.minimum then
+      agree(at(p, sub.minimum + 0.5), false, key, name .. ' not an integer')
+    end
+    if sub.type == 'array' and sub.items then
+      agree(at(p, { wrong_value[sub.items.type] }), false, key, name .. ' item of the wrong type')
+      if sub.items.minLength then
+        agree(at(p, { '' }), false, key, name .. ' empty item')
+      end
+      -- UCL writes a one-element list as a bare value.
+      if sub.items.type == 'string' then
+        local res = shape:transform(at(p, 'x.example'))
+        local t = res
+        for i = 1, #p do
+          t = t and t[p[i]]
+        end
+        check(type(t) == 'table' and t[1] == 'x.example', name .. ': a bare string becomes a list')
+      end
+    end
+    if sub.type == 'object' then
+      agree(at(p, { no_such_key = 1 }), false, 'no_such_key', name .. ' unknown key')
+      walk(sub, p)
+    end
+  end
+end
+walk(schema, {})
+check(keys_seen >= 12, 'the walk saw every key', keys_seen)
+agree({ no_such_key = true }, false, 'no_such_key', 'unknown top-level key')
+agree({}, true, nil, 'empty config')
+agree({ whitelist = { 'friend@example.org', '@partner.example', '*.corp.example', 'file:///tmp/x.map' },
+        protected_domains = { 'paypal.com' }, trust_budget = 4 }, true, nil, 'realistic config')
+
+-- Defaults come from the schema, and core agrees they are valid.
+local defaults = awc.apply_defaults(schema, {})
+for key, sub in pairs(schema.properties) do
+  if sub.default ~= nil and sub.type ~= 'object' then
+    check(describe(defaults[key]) == describe(sub.default), 'default of ' .. key)
+  end
+end
+check(defaults.trust_budget == 6.0, 'default trust budget', defaults.trust_budget)
+check(core.new(defaults) ~= nil, 'core accepts the defaults')
+local partial = awc.apply_defaults(schema, { trust_budget = 3, reputation = {} })
+check(partial.trust_budget == 3 and partial.reputation.backend == 'lmdb', 'defaults fill only what is absent')
+
+-- Helpers -------------------------------------------------------------------
+
+local ptr_cases = {
+  { '10.2.0.192.in-addr.arpa', '192.0.2.10' },
+  { '10.2.0.192.IN-ADDR.ARPA.', '192.0.2.10' },
+  { '1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa', '2001:0db8:0000:0000:0000:0000:0000:0001' },
+  { '256.2.0.192.in-addr.arpa', nil },
+  { '2.0.192.in-addr.arpa', nil },
+  { 'example.org', nil },
+  { '1.0.ip6.arpa', nil },
+}
+for _, c in ipairs(ptr_cases) do
+  check(awc.ptr_to_ip(c[1]) == c[2], 'ptr_to_ip ' .. c[1], awc.ptr_to_ip(c[1]))
+end
+
+local tls_cases = {
+  { 'from a (a [192.0.2.1]) (using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)) by mx',
+    'TLSv1.3', 'TLS_AES_256_GCM_SHA384' },
+  { 'from a by b (8.17.1/8.17.1) with ESMTPS id x (version=TLSv1.2 cipher=ECDHE-RSA-AES256-GCM-SHA384 bits=256 verify=NO)',
+    'TLSv1.2', 'ECDHE-RSA-AES256-GCM-SHA384' },
+  { 'from a ([192.0.2.1]) by mx with esmtps (TLS1.2) tls TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 (Exim 4.96)',
+    'TLS1.2', 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384' },
+  { 'from a by mx with ESMTP id 1', nil, nil },
+}
+for _, c in ipairs(tls_cases) do
+  local v, ci = awc.tls_from_received(c[1])
+  check(v == c[2] and ci == c[3], 'tls_from_received: ' .. c[1]:sub(1, 40), tostring(v) .. ' ' .. tostring(ci))
+end
+
+local entries, dropped = awc.parse_map('# friends\nfriend@example.org\n\n  @partner.example  # a domain\n*.corp.example extra words\n', 10)
+check(#entries == 3 and entries[1] == 'friend@example.org' and entries[2] == '@partner.example'
+    and entries[3] == '*.corp.example' and dropped == 0, 'parse_map', describe(entries))
+entries = awc.parse_map('ok@x.example\nbad\1word@x.example\n', 10)
+check(#entries == 1 and entries[1] == 'ok@x.example', 'parse_map drops words with control characters')
+entries, dropped = awc.parse_map('a@b.example\nc@d.example\ne@f.example', 2)
+check(#entries == 2 and dropped == 1, 'parse_map keeps at most the limit')
+
+check(awc.dns_status('no records with this name') == 'nxdomain', 'NXDOMAIN')
+check(awc.dns_status('requested record is not found') == 'nodata', 'NOERROR without data')
+for _, e in ipairs({ 'server fail', 'query timed out', 'query refused', 'network error', nil }) do
+  check(awc.dns_status(e) == 'tempfail', 'temporary failure: ' .. tostring(e))
+end
+
+check(awc.is_map_url('file:///etc/x.map') and awc.is_map_url('https://h/x') and not awc.is_map_url('@x.example'),
+    'map URLs')
+check(awc.cap('a\nb' .. string.rep('x', 300), 10) == 'a bxxxxxxx...', 'cap', awc.cap('a\nb' .. string.rep('x', 300), 10))
+
+
+print(string.format('plugin lib: %d passed, %d failed', passed, failed))
+os.exit(failed == 0 and 0 or 1)
