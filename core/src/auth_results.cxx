@@ -197,7 +197,8 @@ private:
                 do {
                     const char d = s_[pos_];
                     if (d == '\\') {
-                        ++pos_;
+                        if (pos_ + 1 < s_.size())  // a backslash ending the field quotes nothing
+                            ++pos_;
                     } else if (d == '(') {
                         if (++depth > max_comment_depth) {
                             ok_ = false;

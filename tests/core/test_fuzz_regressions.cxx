@@ -1,6 +1,7 @@
 // Regressions found by the libFuzzer targets (tests/fuzz, tests/fuzz.sh),
 // each named after what it was.
 #include "authweight/auth_results.hxx"
+#include "authweight/rfc5322.hxx"
 
 #include <string>
 
@@ -39,5 +40,28 @@ TEST(fuzz_regressions, auth_results_reason_rendered_as_an_address)
                 found = true;
             }
         CHECK_TEXT(found, text.c_str());
+    }
+}
+
+TEST(fuzz_regressions, auth_results_comment_ending_in_a_backslash)
+{
+    // fuzz_auth_results: an unterminated comment whose last character is a
+    // backslash stepped the parser one past the end of the field, and the
+    // next read threw std::out_of_range (a crash through the C ABI's
+    // catch-all, an abort in the fuzzer). It is a malformed field.
+    static const char *const cases[] = {
+        "mx.example.org; spf=(\\",
+        "mx.example.org; spf=(unterminated\\",
+        "mx.example.org; spf=pass (unterminated\\",
+        "mx.example.org (\\",
+        "mx.example.org; dkim=pass (a (b \\",
+    };
+    for (const char *value : cases) {
+        const auto got = parse_authentication_results(value);
+        CHECK_FALSE_TEXT(got.has_value(), value);
+        const std::string message = std::string("Authentication-Results: ") + value + "\r\nFrom: a@b.example\r\n\r\n";
+        auto hb = parse_header_block(message);
+        CHECK_TEXT(hb.has_value(), value);
+        CHECK_EQUAL(0U, trusted_authentication_results(*hb, {"mx.example.org"}).size());
     }
 }
