@@ -31,29 +31,7 @@ lib=$top/tests/integration/lib
 work=$build/soak
 aw_env_init "$work" "$build"
 corpus=$work/corpus
-"$AW_PYTHON" "$lib/corpus.py" "$corpus" 400 >/dev/null
-
-# DKIM: one key per signing domain, its record in the zone, messages signed in place.
-declare -A have_key=()
-while read -r file domain selector; do
-  [ -n "${file:-}" ] || continue
-  key=$work/keys/${domain}_$selector.pem
-  if [ -z "${have_key[$domain]:-}" ]; then
-    mkdir -p "$work/keys"
-    record=$("$AW_PYTHON" "$lib/dkim_sign.py" keygen "$key")
-    "$AW_PYTHON" - "$corpus/zone.json" "$selector._domainkey.$domain" "$record" <<'EOF'
-import json, sys
-with open(sys.argv[1]) as f:
-    zone = json.load(f)
-zone.setdefault(sys.argv[2], []).append(["TXT", sys.argv[3]])
-with open(sys.argv[1], "w") as f:
-    json.dump(zone, f, indent=1)
-EOF
-    have_key[$domain]=1
-  fi
-  "$AW_PYTHON" "$lib/dkim_sign.py" sign "$key" "$domain" "$selector" <"$corpus/msgs/$file" >"$corpus/msgs/$file.signed"
-  mv "$corpus/msgs/$file.signed" "$corpus/msgs/$file"
-done <"$corpus/sign.txt"
+aw_corpus_make "$corpus" 400 >/dev/null
 
 # The hostile messages: lib/gen_message.py's kinds, and tricks of the
 # hostile-input suite (tests/core/hostile_cases.hxx) against org00.example,

@@ -52,17 +52,7 @@ msg_path() {
   if [ -e "$work/$1" ]; then echo "$work/$1"; else echo "$scenario/$1"; fi
 }
 
-add_zone_record() { # NAME TYPE VALUE
-  "$AW_PYTHON" - "$work/zone.json" "$1" "$2" "$3" <<'EOF'
-import json, sys
-path, name, rtype, value = sys.argv[1:]
-with open(path) as f:
-    zone = json.load(f)
-zone.setdefault(name, []).append([rtype, value])
-with open(path, "w") as f:
-    json.dump(zone, f, indent=1)
-EOF
-}
+add_zone_record() { aw_zone_add "$work/zone.json" "$@"; } # NAME TYPE VALUE
 
 rspamd_up=0
 start_expected_to_fail=0

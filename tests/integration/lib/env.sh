@@ -11,6 +11,8 @@
 #        conf, db and log under $AW_DIR/NAME; AW_RSPAMD_PORT is per start)
 #   aw_scan NAME MESSAGE [ip=..] [helo=..] [hostname=..] [from=..] [rcpt=..]
 #           [user=..] [tls_version=..] [tls_cipher=..]   -> $AW_DIR/results/NAME.json
+#   aw_zone_add ZONE NAME TYPE VALUE     # one more record in a zone file
+#   aw_corpus_make DIR COUNT             # lib/corpus.py's load corpus, DKIM-signed
 #   aw_env_stop                          # also run by the trap, on any exit
 #
 # Every process started here is stopped by aw_env_stop, on success and on
@@ -18,6 +20,7 @@
 # too if the calling shell is killed outright (ctest's timeout).
 
 AW_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+AW_LIB=$AW_SRC/tests/integration/lib
 AW_PIDS=()
 AW_PYTHON=/usr/bin/python3
 [ -x "$AW_PYTHON" ] || AW_PYTHON=python3
@@ -74,6 +77,40 @@ aw_env_init() {
     done
   ) </dev/null >/dev/null 2>&1 &
   AW_WATCHDOG=$!
+}
+
+# Add one record to a zone file (DESIGN.md's format): aw_zone_add ZONE NAME TYPE VALUE
+aw_zone_add() {
+  "$AW_PYTHON" - "$@" <<'EOF'
+import json, sys
+path, name, rtype, value = sys.argv[1:]
+with open(path) as f:
+    zone = json.load(f)
+zone.setdefault(name, []).append([rtype, value])
+with open(path, "w") as f:
+    json.dump(zone, f, indent=1)
+EOF
+}
+
+# The load corpus of lib/corpus.py in DIR (COUNT messages, facts.jsonl,
+# zone.json), its DKIM-signed messages signed in place with one key per
+# signing domain (kept in $AW_DIR/keys), whose record goes into the zone.
+aw_corpus_make() { # DIR COUNT
+  local dir=$1 count=$2 file domain selector key record
+  local -A have_key=()
+  "$AW_PYTHON" "$AW_LIB/corpus.py" "$dir" "$count"
+  mkdir -p "$AW_DIR/keys"
+  while read -r file domain selector; do
+    [ -n "${file:-}" ] || continue
+    key=$AW_DIR/keys/${domain}_$selector.pem
+    if [ -z "${have_key[$domain]:-}" ]; then
+      record=$("$AW_PYTHON" "$AW_LIB/dkim_sign.py" keygen "$key")
+      aw_zone_add "$dir/zone.json" "$selector._domainkey.$domain" TXT "$record"
+      have_key[$domain]=1
+    fi
+    "$AW_PYTHON" "$AW_LIB/dkim_sign.py" sign "$key" "$domain" "$selector" <"$dir/msgs/$file" >"$dir/msgs/$file.signed"
+    mv "$dir/msgs/$file.signed" "$dir/msgs/$file"
+  done <"$dir/sign.txt"
 }
 
 # Start a process in the background, remember its pid under a name.
