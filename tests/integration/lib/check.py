@@ -25,6 +25,8 @@ below -trust_budget. Then each expectation line, one of:
     NAME authweight-minus NAME2 OP NUMBER   the same for the AUTHW_* sums
     NAME authweight-same NAME2 [SYMBOL ...]  the same AUTHW_* symbols with the same
                                   scores, the SYMBOLs left out
+    NAME milter-header HEADER TEXT  the milter reply adds HEADER, its unfolded value
+                                  containing TEXT
 
 OP is one of >= <= > < ==. Prints one line per check; exit 1 on a failure.
 """
@@ -164,6 +166,12 @@ class Scenario:
             got, want = weights(name), weights(args[0])
             return self.report(got == want, line, "%s: %s; %s: %s" % (name, sorted(got.items()),
                                                                     args[0], sorted(want.items())))
+        if what == "milter-header":
+            added = ((self.load(name).get("milter") or {}).get("add_headers") or {}).get(args[0])
+            values = added if isinstance(added, list) else [added] if added else []
+            texts = [" ".join(str(v.get("value", "") if isinstance(v, dict) else v).split()) for v in values]
+            want = " ".join(args[1:])
+            return self.report(any(want in t for t in texts), line, "added: %s" % texts)
         got, rest = self.value(name, what, args)
         if len(rest) != 2 or rest[0] not in OPS:
             raise ValueError("bad comparison in '%s'" % line)
