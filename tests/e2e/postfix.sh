@@ -159,7 +159,7 @@ send() {
     tail -n +"$((before + 1))" "$maillog" 2>/dev/null >"$work/smtp/$name.log" || true
     QID=$(sed -nE 's/.*postfix\/smtpd\[[0-9]+\]: ([0-9A-F]+): client=.*/\1/p' "$work/smtp/$name.log" | head -1)
     if [ -n "$QID" ] && grep -qE "$QID: (milter-reject|removed)|$QID: to=.*status=(sent|bounced|deferred)" "$work/smtp/$name.log" &&
-      grep -qE "disconnect from" "$work/smtp/$name.log" &&
+      grep -qF "disconnect from $host[$addr]" "$work/smtp/$name.log" &&
       grep -q "qid: <$QID>" "$AW_DIR/log/rspamd.log"; then
       break
     fi
