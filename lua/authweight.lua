@@ -411,6 +411,31 @@ local function insert_symbols(task, verdict)
   lua_util.debugm(N, task, 'verdict %s after %s DNS rounds', verdict.score, verdict.dns_rounds)
 end
 
+--[[ The report's RFC 8601 Authentication-Results value, handed to the MTA in
+     the milter reply: rspamd's proxy worker in milter mode inserts it into
+     the message (order 1: below the MTA's own Received header, where
+     milter_headers puts rspamd's); a /checkv2 client finds it under
+     "milter". Headers claiming our authserv-id on the way in are the MTA's
+     to strip (README, "Deploying with Postfix"). ]]
+local function add_authentication_results(task, ev)
+  local rep, rep_err = ev:report()
+  if not rep then
+    rspamd_logger.errx(task, '%s: no Authentication-Results: %s', N, rep_err)
+    return
+  end
+  local value = rep.authentication_results
+  if type(value) == 'string' and value ~= '' then
+    task:set_milter_reply({
+      add_headers = {
+        ['Authentication-Results'] = {
+          order = 1,
+          value = lua_util.fold_header(task, 'Authentication-Results', value, ';'),
+        },
+      },
+    })
+  end
+end
+
 -- ---- the DNS loop ------------------------------------------------------------------
 
 local RESOLVER_TYPES = { A = 'a', AAAA = 'aaaa', MX = 'mx', TXT = 'txt', PTR = 'ptr', CNAME = 'cname' }
@@ -450,6 +475,7 @@ local function run(task, ev)
       if state == 'done' then
         st.done = true
         insert_symbols(task, ev:verdict())
+        add_authentication_results(task, ev)
         return
       end
       if state ~= 'need_dns' then

@@ -23,6 +23,10 @@ AUTHWEIGHT_TEST_PACKAGES=(
   # rspamc and rspamadm, unbound as the DNS server, openssl for DKIM keys
   # and signatures made at test time.
   rspamd unbound openssl
+  # End to end through a real MTA (tests/e2e): Postfix with its own config
+  # directory, and swaks as the SMTP client; swaks needs Net::SSLeay for
+  # STARTTLS (only a Recommends, and recommends are not installed).
+  postfix swaks libnet-ssleay-perl
 )
 # Fuzzing only (tests/fuzz.sh, not tests/run.sh): libFuzzer needs clang, and
 # Debian 12's clang-14 cannot read libstdc++ 12's <expected>.
@@ -44,6 +48,10 @@ authweight_install() {
   fi
   echo "authweight: installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
+  # Postfix asks for a mail configuration on install: none. The tests run
+  # their own instance from a private config directory; the system one is
+  # neither configured nor started (the policy-rc.d below).
+  echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections
   # Packages such as rspamd, unbound and redis-server start their system
   # service on install; the tests start their own on loopback instead. A
   # policy-rc.d that denies starts is put in place only if none exists.

@@ -15,7 +15,7 @@ below -trust_budget. Then each expectation line, one of:
     NAME has SYMBOL [TEXT]        symbol present (an option or its reason containing TEXT;
                                   reasons are in the reply's messages.authweight)
     NAME lacks SYMBOL
-    NAME action ACTION            rspamd's action is ACTION ("!ACTION": is not)
+    NAME action ACTION            rspamd's action is ACTION ("!ACTION": is not; may be two words)
     NAME score OP NUMBER          total score
     NAME time OP SECONDS          rspamd's time_real for the scan
     NAME symbol SYMBOL OP NUMBER  one symbol's score (absent counts as 0)
@@ -23,6 +23,10 @@ below -trust_budget. Then each expectation line, one of:
     NAME authneg OP NUMBER        authentication-derived weight after the cap
     NAME minus NAME2 OP NUMBER    score(NAME) - score(NAME2)
     NAME authweight-minus NAME2 OP NUMBER   the same for the AUTHW_* sums
+    NAME authweight-same NAME2 [SYMBOL ...]  the same AUTHW_* symbols with the same
+                                  scores, the SYMBOLs left out
+    NAME milter-header HEADER TEXT  the milter reply adds HEADER, its unfolded value
+                                  containing TEXT
 
 OP is one of >= <= > < ==. Prints one line per check; exit 1 on a failure.
 """
@@ -152,9 +156,22 @@ class Scenario:
             return self.report(args[0] not in self.symbols(name), line, self.describe(name))
         if what == "action":
             got = self.load(name).get("action")
-            want = args[0]
+            want = " ".join(args)
             ok = got != want[1:] if want.startswith("!") else got == want
             return self.report(ok, line, self.describe(name))
+        if what == "authweight-same":
+            def weights(n):
+                return {k: round(float(v.get("score", 0)), 4) for k, v in self.symbols(n).items()
+                        if k.startswith("AUTHW_") and k not in args[1:]}
+            got, want = weights(name), weights(args[0])
+            return self.report(got == want, line, "%s: %s; %s: %s" % (name, sorted(got.items()),
+                                                                    args[0], sorted(want.items())))
+        if what == "milter-header":
+            added = ((self.load(name).get("milter") or {}).get("add_headers") or {}).get(args[0])
+            values = added if isinstance(added, list) else [added] if added else []
+            texts = [" ".join(str(v.get("value", "") if isinstance(v, dict) else v).split()) for v in values]
+            want = " ".join(args[1:])
+            return self.report(any(want in t for t in texts), line, "added: %s" % texts)
         got, rest = self.value(name, what, args)
         if len(rest) != 2 or rest[0] not in OPS:
             raise ValueError("bad comparison in '%s'" % line)
