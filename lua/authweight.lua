@@ -417,13 +417,8 @@ end
      milter_headers puts rspamd's); a /checkv2 client finds it under
      "milter". Headers claiming our authserv-id on the way in are the MTA's
      to strip (README, "Deploying with Postfix"). ]]
-local function add_authentication_results(task, ev)
-  local rep, rep_err = ev:report()
-  if not rep then
-    rspamd_logger.errx(task, '%s: no Authentication-Results: %s', N, rep_err)
-    return
-  end
-  local value = rep.authentication_results
+local function add_authentication_results(task, verdict)
+  local value = verdict.authentication_results
   if type(value) == 'string' and value ~= '' then
     task:set_milter_reply({
       add_headers = {
@@ -474,8 +469,9 @@ local function run(task, ev)
       local state, queries = ev:step()
       if state == 'done' then
         st.done = true
-        insert_symbols(task, ev:verdict())
-        add_authentication_results(task, ev)
+        local verdict = ev:verdict()
+        insert_symbols(task, verdict)
+        add_authentication_results(task, verdict)
         return
       end
       if state ~= 'need_dns' then

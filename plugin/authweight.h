@@ -229,6 +229,18 @@ AUTHWEIGHT_API int authweight_eval_summary(const authweight_eval *ev, double *sc
                                            int *dns_rounds) AUTHWEIGHT_NOEXCEPT;
 
 /**
+ * The verdict's RFC 8601 Authentication-Results value (the report's
+ * "authentication_results"), without the JSON of the whole report.
+ * @param ev the evaluation; authweight_eval_step() must have returned
+ *        AUTHWEIGHT_OK
+ * @param value receives a NUL-terminated string owned by ev, valid until
+ *        authweight_eval_free()
+ * @return AUTHWEIGHT_OK, or AUTHWEIGHT_E_INVAL (ev or value NULL, or not done)
+ */
+AUTHWEIGHT_API int authweight_eval_authentication_results(const authweight_eval *ev,
+                                                          const char **value) AUTHWEIGHT_NOEXCEPT;
+
+/**
  * @param ev the evaluation
  * @return the number of symbols in the verdict; 0 unless done, or for NULL
  */

@@ -355,6 +355,14 @@ AUTHWEIGHT_API int authweight_eval_summary(const authweight_eval *ev, double *sc
     return AUTHWEIGHT_OK;
 }
 
+AUTHWEIGHT_API int authweight_eval_authentication_results(const authweight_eval *ev, const char **value) noexcept
+{
+    if (ev == nullptr || value == nullptr || !ev->ev || ev->st != authweight_eval::state::DONE)
+        return AUTHWEIGHT_E_INVAL;
+    *value = ev->ev->result().authentication_results.c_str();
+    return AUTHWEIGHT_OK;
+}
+
 AUTHWEIGHT_API size_t authweight_eval_symbol_count(const authweight_eval *ev) noexcept
 {
     if (ev == nullptr || !ev->ev || ev->st != authweight_eval::state::DONE)

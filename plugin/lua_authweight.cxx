@@ -1424,13 +1424,19 @@ int eval_verdict(lua_State *L)
     if (authweight_eval_summary(h->ptr, &score, &aligned, &rounds) != AUTHWEIGHT_OK)
         return luaL_error(L, "authweight: verdict before the evaluation is done");
     size_t n = authweight_eval_symbol_count(h->ptr);
-    lua_createtable(L, 0, 4);
+    lua_createtable(L, 0, 5);
     lua_pushnumber(L, static_cast<lua_Number>(score));
     lua_setfield(L, -2, "score");
     lua_pushboolean(L, aligned);
     lua_setfield(L, -2, "aligned");
     lua_pushinteger(L, rounds);
     lua_setfield(L, -2, "dns_rounds");
+    const char *ar = nullptr;
+    if (authweight_eval_authentication_results(h->ptr, &ar) == AUTHWEIGHT_OK)
+        lua_pushstring(L, ar);
+    else
+        lua_pushliteral(L, "");
+    lua_setfield(L, -2, "authentication_results");
     lua_createtable(L, table_hint(n), 0);
     for (size_t i = 0; i < n && i < static_cast<size_t>(INT_MAX); ++i) {
         const char *name = nullptr, *reason = nullptr;

@@ -616,6 +616,8 @@ TEST(c_abi, verdict_accessors_mirror_the_report)
     // Not done yet: nothing to read.
     CHECK_EQUAL(AUTHWEIGHT_E_INVAL, authweight_eval_summary(ev.p, nullptr, nullptr, nullptr));
     CHECK_EQUAL(0u, authweight_eval_symbol_count(ev.p));
+    const char *ar = nullptr;
+    CHECK_EQUAL(AUTHWEIGHT_E_INVAL, authweight_eval_authentication_results(ev.p, &ar));
     const std::string json = run_to_report(ev.p);
     CHECK_FALSE(json.empty());
     auto r = nlohmann::json::parse(json);
@@ -626,6 +628,11 @@ TEST(c_abi, verdict_accessors_mirror_the_report)
     CHECK_EQUAL(r.at("dns_rounds").get<int>(), rounds);
     const bool want_aligned = r.at("dmarc").at("spf_aligned") == true || r.at("dmarc").at("dkim_aligned") == true;
     CHECK_EQUAL(want_aligned ? 1 : 0, aligned);
+    // The Authentication-Results value, without the report's JSON.
+    CHECK_EQUAL(AUTHWEIGHT_E_INVAL, authweight_eval_authentication_results(ev.p, nullptr));
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_eval_authentication_results(ev.p, &ar));
+    CHECK(ar != nullptr);
+    STRCMP_EQUAL(r.at("authentication_results").get<std::string>().c_str(), ar);
     const auto &syms = r.at("symbols");
     CHECK_EQUAL(syms.size(), authweight_eval_symbol_count(ev.p));
     for (size_t i = 0; i < syms.size(); ++i) {

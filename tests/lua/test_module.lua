@@ -659,6 +659,9 @@ do
     check(type(v) == "table" and v.aligned == true and type(v.dns_rounds) == "number",
           "verdict() has aligned and dns_rounds")
     check(r and math.abs(v.score - r.score) < 1e-3, "verdict() score is the report's", v.score)
+    check(r and type(v.authentication_results) == "string" and v.authentication_results ~= ""
+          and v.authentication_results == r.authentication_results,
+          "verdict() has the report's Authentication-Results", v.authentication_results)
     check(r and #v.symbols == #r.symbols, "verdict() has the report's symbols")
     for i, sym in ipairs(v.symbols) do
       local rs = r and r.symbols[i]
