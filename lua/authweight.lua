@@ -415,10 +415,6 @@ end
 
 -- ---- results ---------------------------------------------------------------------
 
--- Symbol options stay short identifiers (a domain, an address, a TLS
--- version): rspamd writes every option of every symbol into its log line.
--- The reasons, one line each for humans, go to the reply's "messages"
--- object under "authweight" instead.
 -- AUTHW_REP_BAD and AUTHW_REP_GOOD are scaled by the identity's share of
 -- spam or ham: the core's score over the contract default is the weight,
 -- so an admin's own score for them is scaled the same way.
@@ -437,6 +433,10 @@ local function symbol_weight(s)
   return 1.0
 end
 
+-- Symbol options stay short identifiers (a domain, an address, a TLS
+-- version): rspamd writes every option of every symbol into its log line.
+-- The reasons, one line each for humans, go to the reply's "messages"
+-- object under "authweight" instead.
 local function insert_symbols(task, verdict)
   task:cache_set('authweight_aligned', verdict.aligned)
   local reasons = {}
@@ -467,6 +467,7 @@ local function finish(task, ev)
   end
   task:cache_set('authweight_identities', ids)
   reputation:lookup(task, ids, function(counts)
+    lua_util.debugm(N, task, 'reputation of %s: %s', ids, counts)
     if counts and next(counts) then
       local ok, state, err = pcall(ev.set_reputation, ev, counts)
       if ok and state == 'done' then

@@ -99,6 +99,9 @@ end
 EOD
 EOF
 fi
+# The plugin's debug lines (identities and the counts looked up) explain
+# a failed expectation.
+echo 'debug_modules = ["authweight"];' >"$AW_CONF/local.d/logging.inc"
 # Two normal workers share the store.
 printf 'bind_socket = "127.0.0.1:%s";\ncount = 2;\n' "$AW_RSPAMD_PORT" >"$AW_CONF/override.d/worker-normal.inc"
 [ -n "${AW_DEV_PLUGIN:-}" ] && ln -sf "$AW_DEV_PLUGIN" "$AW_CONF/plugins.d/authweight.lua"
@@ -225,7 +228,10 @@ assert len(recs) >= 3 and all(r["record"]["spam"] >= 0 and r["record"]["ham"] >=
   settle
   restarted=$(record conc.example ham)
   if near "$restarted" "$("$AW_PYTHON" -c "print(float('$crashed') + 1)")"; then
-    ok "after a restart learning goes on (ham $restarted)"; else bad "after restart ham $restarted, want $crashed + 1"; fi
+    ok "after a restart learning goes on (ham $restarted)"; else
+    bad "after restart ham $restarted, want $crashed + 1"
+    grep -E "authweight|lmdb|reputation" "$AW_DIR/log/rspamd.log" | tail -20 | cut -c1-300
+  fi
   expect after-restart has AUTHW_REP_GOOD conc.example
 else
   # Keys carry the TTL.
