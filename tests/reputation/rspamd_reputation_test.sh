@@ -151,6 +151,14 @@ expect bulk-next has AUTHW_REP_BAD bulk.example
 expect bulk-next symbol AUTHW_REP_BAD == 4.0
 spam=$(record bulk.example spam)
 if near "$spam" 6; then ok "bulk.example learned 6 rejects (spam $spam)"; else bad "bulk.example spam $spam, want 6"; fi
+# bulk-next passed (no action): one ham, so the spam share and the weight
+# of AUTHW_REP_BAD drop to 6/7.
+settle
+ham=$(record bulk.example ham)
+if near "$ham" 1; then ok "bulk-next taught bulk.example one ham"; else bad "bulk.example ham '$ham', want 1"; fi
+scan bulk-after "$AW_DIR/msg/ham-bulk.eml" "${AUTH_BULK[@]}"
+expect bulk-after has AUTHW_REP_BAD bulk.example
+expect bulk-after symbol AUTHW_REP_BAD == 3.4286
 
 # ---- a sender of ham -------------------------------------------------------------
 for i in 1 2 3 4 5 6; do
