@@ -213,6 +213,33 @@ for _, url in ipairs(map_urls) do
   end
 end
 
+-- ---- reputation of authenticated identities (lib/authweight_reputation.lua) ----
+
+local reputation
+do
+  local rep_ok, awr = pcall(require, 'authweight_reputation')
+  if not rep_ok then
+    rspamd_logger.errx(rspamd_config, 'invalid %s config: cannot load authweight_reputation '
+        .. '(reputation.backend %s): %s; module disabled', N, settings.reputation.backend, awr)
+    lua_util.disable_module(N, 'config')
+    return
+  end
+  local rep_err
+  reputation, rep_err = awr.new({
+    N = N,
+    core = core,
+    ctx = function() return ctx end,
+    settings = settings,
+    path_given = type(opts.reputation) == 'table' and opts.reputation.lmdb_path ~= nil,
+    dbdir = rspamd_paths and rspamd_paths['DBDIR'],
+  })
+  if rep_err then
+    rspamd_logger.errx(rspamd_config, 'invalid %s config: %s; module disabled', N, rep_err)
+    lua_util.disable_module(N, 'config')
+    return
+  end
+end
+
 -- ---- facts from the task ------------------------------------------------------
 
 local function request_header(task, name)
@@ -388,6 +415,24 @@ end
 
 -- ---- results ---------------------------------------------------------------------
 
+-- AUTHW_REP_BAD and AUTHW_REP_GOOD are scaled by the identity's share of
+-- spam or ham: the core's score over the contract default is the weight,
+-- so an admin's own score for them is scaled the same way.
+local SCALED_SYMBOLS = {}
+for _, def in ipairs(core.symbols()) do
+  if (def.name == 'AUTHW_REP_BAD' or def.name == 'AUTHW_REP_GOOD') and def.score ~= 0 then
+    SCALED_SYMBOLS[def.name] = def.score
+  end
+end
+
+local function symbol_weight(s)
+  local default = SCALED_SYMBOLS[s.name]
+  if default and type(s.score) == 'number' then
+    return s.score / default
+  end
+  return 1.0
+end
+
 -- Symbol options stay short identifiers (a domain, an address, a TLS
 -- version): rspamd writes every option of every symbol into its log line.
 -- The reasons, one line each for humans, go to the reply's "messages"
@@ -403,7 +448,7 @@ local function insert_symbols(task, verdict)
           options[#options + 1] = awc.cap(o, OPTION_LEN)
         end
       end
-      task:insert_result(s.name, 1.0, options)
+      task:insert_result(s.name, symbol_weight(s), options)
       reasons[s.name] = awc.cap(s.reason, REASON_LEN)
     end
   end
@@ -429,6 +474,37 @@ local function add_authentication_results(task, verdict)
       },
     })
   end
+end
+
+-- Symbols into the task, the Authentication-Results value to the MTA.
+local function publish(task, verdict)
+  insert_symbols(task, verdict)
+  add_authentication_results(task, verdict)
+end
+
+-- The verdict, weighed by the reputation of the message's authenticated
+-- identities when a store is configured and answers; without an answer
+-- the message is scored as if there were no store.
+local function finish(task, ev)
+  local verdict = ev:verdict()
+  local ids = reputation and ev:identities() or {}
+  if #ids == 0 then
+    return publish(task, verdict)
+  end
+  task:cache_set('authweight_identities', ids)
+  reputation:lookup(task, ids, function(counts)
+    lua_util.debugm(N, task, 'reputation of %s: %s', ids, counts)
+    if counts and next(counts) then
+      local ok, state, err = pcall(ev.set_reputation, ev, counts)
+      if ok and state == 'done' then
+        verdict = ev:verdict()
+      else
+        rspamd_logger.errx(task, '%s: reputation not applied: %s', N,
+            awc.cap(tostring(ok and (err or state) or state), 300))
+      end
+    end
+    publish(task, verdict)
+  end)
 end
 
 -- ---- the DNS loop ------------------------------------------------------------------
@@ -457,7 +533,7 @@ local function answer(ev, q, results, dns_err)
   return ev:answer(q.name, q.type, 'ok', recs)
 end
 
-local function run(task, ev)
+local function run(task, ev, on_done)
   local st = { round = 0, sent = 0, done = false, start = rspamd_util.get_ticks() }
   local resolver = task:get_resolver()
 
@@ -469,9 +545,7 @@ local function run(task, ev)
       local state, queries = ev:step()
       if state == 'done' then
         st.done = true
-        local verdict = ev:verdict()
-        insert_symbols(task, verdict)
-        add_authentication_results(task, verdict)
+        on_done(task, ev)
         return
       end
       if state ~= 'need_dns' then
@@ -535,7 +609,7 @@ local function authweight_callback(task)
     rspamd_logger.infox(task, '%s: message not evaluated: %s', N, awc.cap(ev_err, 300))
     return
   end
-  run(task, ev)
+  run(task, ev, finish)
 end
 
 -- ---- postfilter: trust budget and aggressive mode over every module -----------------
@@ -578,6 +652,32 @@ local function authweight_postfilter(task)
   elseif cap > 0 then
     task:insert_result('AUTHW_TRUST_CAP', cap, string.format('trust budget %.2f', settings.trust_budget))
   end
+end
+
+-- ---- explicit feedback: rspamc learn_spam / learn_ham ------------------------------
+
+--[[ rspamd 3.4 runs no filter, postfilter or idempotent symbol for the
+     controller's learn requests (RSPAMD_TASK_PROCESS_LEARN); the only Lua
+     hook there is a classifier's learn_condition, which an admin points
+     here (README "Reputation"). The message is evaluated from scratch,
+     DNS included, and its identities learn the verdict at once. rspamd
+     calls learn_condition again once the async work is done: once per task. ]]
+local function learn_explicit(task, is_spam, is_unlearn)
+  if not reputation or is_unlearn or task:cache_get('authweight_learning') then
+    return
+  end
+  task:cache_set('authweight_learning', true)
+  local verdict = is_spam and 'spam' or 'ham'
+  local ev, ev_err = ctx:evaluate(gather_facts(task))
+  if not ev then
+    rspamd_logger.infox(task, '%s: message not learned: %s', N, awc.cap(ev_err, 300))
+    return
+  end
+  run(task, ev, function(_, done)
+    local ids = done:identities()
+    rspamd_logger.infox(task, '%s: learning %s for %s identities', N, verdict, #ids)
+    reputation:learn(task, ids, verdict, true)
+  end)
 end
 
 -- ---- registration --------------------------------------------------------------------
@@ -625,3 +725,14 @@ end
 rspamd_logger.infox(rspamd_config, '%s %s: %s whitelist entries and %s maps, %s protected domains, '
     .. 'trust budget %s, auth_source %s', N, core.version, #static_whitelist, #map_urls,
     #settings.protected_domains, settings.trust_budget, settings.auth_source)
+
+if reputation then
+  reputation:register({
+    rspamd_config = rspamd_config,
+    group = N,
+    identities = function(task)
+      return task:cache_get('authweight_identities')
+    end,
+  })
+  rspamd_plugins[N] = { learn = learn_explicit }
+end

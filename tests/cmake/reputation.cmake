@@ -29,3 +29,13 @@ foreach(flavour luajit lua54)
     LABELS reputation lua
     ENVIRONMENT "LUA_CPATH=${cpath}")
 endforeach()
+
+# The plugin in a real rspamd 3.4 with two normal workers, once per
+# backend (tests/reputation/rspamd_reputation_test.sh says what each
+# proves). They share the hyperscan cache that integration.startup builds.
+foreach(backend lmdb redis)
+  add_authweight_test(reputation.rspamd_${backend}
+    COMMAND ${AUTHWEIGHT_REPUTATION_TESTS}/rspamd_reputation_test.sh ${PROJECT_BINARY_DIR} ${backend}
+    LABELS integration reputation)
+  set_tests_properties(reputation.rspamd_${backend} PROPERTIES FIXTURES_REQUIRED authweight_rspamd)
+endforeach()
