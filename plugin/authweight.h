@@ -363,17 +363,16 @@ AUTHWEIGHT_API const char *authweight_schema_json(void) AUTHWEIGHT_NOEXCEPT;
 
 /**
  * Give an evaluation the reputation counts looked up for its identities
- * and score them: the evaluation runs again over the DNS answers it has
- * (no new queries), so its report gains AUTHW_REP_* and a trust budget
- * that counts them.
+ * and score them: the report is scored again (the policy only; every
+ * check's result stands, no DNS), so it gains AUTHW_REP_* and a trust
+ * budget that counts them.
  * @param ev an evaluation whose authweight_eval_step() returned
  *        AUTHWEIGHT_OK
  * @param json {"identity": {"spam": n, "ham": n}, ...}, decayed counts;
  *        counts of identities the message does not prove are ignored
  * @param len its length
  * @param errmsg as for authweight_eval_new()
- * @return AUTHWEIGHT_OK (the report is updated), AUTHWEIGHT_NEED_DNS (only
- *         if the evaluation found a query it had not asked; step again),
+ * @return AUTHWEIGHT_OK (the report is updated),
  *         AUTHWEIGHT_E_INVAL (NULL pointer, not done), AUTHWEIGHT_E_INPUT
  *         (malformed counts), AUTHWEIGHT_E_NOMEM or AUTHWEIGHT_E_INTERNAL
  */

@@ -525,8 +525,7 @@ AUTHWEIGHT_API int authweight_eval_reputation(authweight_eval *ev, const char *j
         if (!parsed)
             return fail_with(errmsg, map_code(parsed.error().code(), AUTHWEIGHT_E_INPUT), parsed.error().message());
         ev->ev->set_reputation(std::move(parsed->reputation));
-        ev->st = st::PENDING;
-        return authweight_eval_step(ev);
+        return AUTHWEIGHT_OK;
     } catch (const std::bad_alloc &) {
         return fail_with(errmsg, AUTHWEIGHT_E_NOMEM, "out of memory");
     } catch (...) {

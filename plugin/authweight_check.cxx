@@ -732,8 +732,6 @@ int run(int argc, char **argv)
             warn("reputation not used: " + counts.error().message());
         } else if (!counts->empty()) {
             evaluation.set_reputation(std::move(*counts));
-            if (evaluation.step() != adapters::step_status::DONE)
-                return die("internal error: re-evaluation with reputation asked for DNS");
         }
     }
     if (o.learn) {

@@ -1218,7 +1218,7 @@ int eval_report_json(lua_State *L)
 
 // ---- reputation of authenticated identities ---------------------------------------
 
-/** ev:set_reputation({identity = {spam =, ham =}}) -> as ev:step() | nil, msg, code */
+/** ev:set_reputation({identity = {spam =, ham =}}) -> "done" (scored again at once) | nil, msg, code */
 int eval_set_reputation(lua_State *L)
 {
     eval_handle *h = check_eval(L);
@@ -1234,10 +1234,6 @@ int eval_set_reputation(lua_State *L)
     if (rc == AUTHWEIGHT_E_INVAL) {
         authweight_free(errmsg);
         return luaL_error(L, "authweight: set_reputation before the evaluation is done");
-    }
-    if (rc == AUTHWEIGHT_NEED_DNS) {
-        authweight_free(errmsg);
-        return eval_step(L);
     }
     if (rc != AUTHWEIGHT_OK)
         return push_abi_fail(L, rc, errmsg);

@@ -158,6 +158,38 @@ void evaluation::answer(dns_query q, dns_answer a)
     snapshot_.add(std::move(q), std::move(a));
 }
 
+void evaluation::score(report &r) const
+{
+    policy_input in;
+    in.cfg = &eng_->cfg_;
+    in.ds = eng_->domains_.get();
+    in.has_message = facts_.has_message;
+    in.smtp_authenticated = !facts_.connection.auth_user.empty();
+    in.tls = r.tls;
+    in.host = r.host;
+    in.from = r.from;
+    in.mail_from_domain = mail_from_domain_;
+    in.auth = r.auth;
+    in.lookalikes = r.lookalikes;
+    in.external = facts_.external;
+    in.wl = &eng_->wl_;
+    in.protect = eng_->protect_.get();
+    in.reputation = &facts_.reputation;
+    r.reputation_counts.clear();
+    for (const auto &id : r.reputation_identities)
+        if (auto it = facts_.reputation.find(id.name); it != facts_.reputation.end())
+            r.reputation_counts.emplace(id.name, it->second);
+    r.verdict = evaluate_policy(in);
+}
+
+void evaluation::set_reputation(core::reputation_map counts)
+{
+    // Reputation weighs only in the policy: every check's result stands,
+    // so the report is scored again without running them (or asking DNS).
+    facts_.reputation = std::move(counts);
+    score(report_);
+}
+
 step_status evaluation::step()
 {
     pending_.clear();
@@ -280,26 +312,9 @@ step_status evaluation::step()
     if (r.from.status == from_status::SINGLE)
         r.whitelist_entry = eng_->wl_.match(r.from.author.local_part, r.from.author.domain);
 
-    policy_input in;
-    in.cfg = &cfg;
-    in.ds = &ds;
-    in.has_message = facts_.has_message;
-    in.smtp_authenticated = !conn.auth_user.empty();
-    in.tls = r.tls;
-    in.host = r.host;
-    in.from = r.from;
-    in.mail_from_domain = mail_from_domain;
-    in.auth = r.auth;
-    in.lookalikes = r.lookalikes;
-    in.external = facts_.external;
-    in.wl = &eng_->wl_;
-    in.protect = eng_->protect_.get();
-    in.reputation = &facts_.reputation;
     r.reputation_identities = reputation_identities(r.auth, from_domain, cfg.reputation, &ds);
-    for (const auto &id : r.reputation_identities)
-        if (auto it = facts_.reputation.find(id.name); it != facts_.reputation.end())
-            r.reputation_counts.emplace(id.name, it->second);
-    r.verdict = evaluate_policy(in);
+    mail_from_domain_ = mail_from_domain;
+    score(r);
     r.dns_rounds = rounds_;
 
     ar_render_input ar;

@@ -85,11 +85,12 @@ public:
     /** Add an answer (to a pending query or any other). */
     void answer(core::dns_query q, core::dns_answer a);
     /**
-     * Give the reputation counts the host looked up for the report's
-     * reputation_identities; the next step() re-evaluates over the same
-     * DNS snapshot (no new queries) and scores AUTHW_REP_*.
+     * After step() returned DONE: give the reputation counts the host
+     * looked up for the report's reputation_identities; the report is
+     * scored again at once (the policy only, no check re-run, no DNS), with
+     * AUTHW_REP_* and the counts in reputation_counts.
      */
-    void set_reputation(core::reputation_map counts) { facts_.reputation = std::move(counts); }
+    void set_reputation(core::reputation_map counts);
     /** The report after step() returned DONE. */
     [[nodiscard]] const report &result() const noexcept { return report_; }
 
@@ -103,6 +104,9 @@ private:
     report report_;
     int rounds_{0};
     std::optional<std::vector<core::dkim_outcome>> dkim_done_;  ///< final DKIM outcomes, once known
+    std::string mail_from_domain_;  ///< MAIL FROM domain as an A-label, for the policy
+
+    void score(report &r) const;
 };
 
 } // namespace authweight::adapters

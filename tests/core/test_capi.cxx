@@ -656,3 +656,50 @@ TEST(c_abi, verdict_accessors_mirror_the_report)
     CHECK_EQUAL(AUTHWEIGHT_E_INVAL, authweight_eval_symbol(nullptr, 0, nullptr, nullptr, nullptr, nullptr));
     CHECK_EQUAL(AUTHWEIGHT_E_INVAL, authweight_eval_summary(nullptr, nullptr, nullptr, nullptr));
 }
+
+TEST(c_abi, reputation_rescores_like_an_evaluation_that_had_the_counts)
+{
+    // authweight_eval_reputation scores the finished report again (policy
+    // only, no check re-run): the result must be the report of an
+    // evaluation that was given the same counts in its facts from the start.
+    ctx_owner ctx;
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_ctx_new(test_config, std::strlen(test_config), &ctx.p, nullptr));
+    const std::string facts = R"({"ip":"192.0.2.10","helo":"mail.example.org","mail_from":"friend@example.org",
+        "tls_version":"TLSv1.3","tls_cipher":"TLS_AES_256_GCM_SHA384")";
+    const std::string counts = R"({"example.org": {"spam": 40, "ham": 1}})";
+    const std::string msg = message_from("\"A Friend\" <friend@example.org>");
+
+    eval_owner later;
+    const std::string plain_facts = facts + "}";
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_eval_new(ctx.p, plain_facts.data(), plain_facts.size(), msg.data(),
+                                                   msg.size(), &later.p, nullptr));
+    const std::string before = run_to_report(later.p);
+    CHECK_FALSE(before.empty());
+    const auto rb = nlohmann::json::parse(before);
+    CHECK_FALSE(has_symbol(rb, "AUTHW_REP_BAD"));
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_eval_reputation(later.p, counts.data(), counts.size(), nullptr));
+    c_text after_json;
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_eval_report_json(later.p, &after_json.p, &after_json.len));
+    const auto ra = nlohmann::json::parse(after_json.str());
+
+    eval_owner given;
+    const std::string given_facts = facts + R"(, "reputation": )" + counts + "}";
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_eval_new(ctx.p, given_facts.data(), given_facts.size(), msg.data(),
+                                                   msg.size(), &given.p, nullptr));
+    const std::string gj = run_to_report(given.p);
+    CHECK_FALSE(gj.empty());
+    const auto rg = nlohmann::json::parse(gj);
+
+    CHECK_TRUE(has_symbol(ra, "AUTHW_REP_BAD"));
+    DOUBLES_EQUAL(rg.at("score").get<double>(), ra.at("score").get<double>(), 1e-9);
+    CHECK_EQUAL(rg.at("symbols").size(), ra.at("symbols").size());
+    for (size_t i = 0; i < rg.at("symbols").size(); ++i) {
+        STRCMP_EQUAL(rg["symbols"][i].at("name").get<std::string>().c_str(),
+                     ra["symbols"][i].at("name").get<std::string>().c_str());
+        DOUBLES_EQUAL(rg["symbols"][i].at("score").get<double>(), ra["symbols"][i].at("score").get<double>(), 1e-9);
+    }
+    CHECK_EQUAL(rg.at("dns_rounds").get<int>(), ra.at("dns_rounds").get<int>());
+    STRCMP_EQUAL(rg.at("authentication_results").get<std::string>().c_str(),
+                 ra.at("authentication_results").get<std::string>().c_str());
+    CHECK(rg.at("reputation") == ra.at("reputation"));
+}
