@@ -283,6 +283,13 @@ bool dmarc_aligned(std::string_view identifier, std::string_view from_domain, dm
     return oa && ob && *oa == *ob;
 }
 
+bool relaxed_aligned(std::string_view identifier, std::string_view from_domain, const domain_services *ds)
+{
+    if (ds == nullptr)
+        return !identifier.empty() && identifier == from_domain;
+    return dmarc_aligned(identifier, from_domain, dmarc_alignment::RELAXED, *ds);
+}
+
 std::optional<dmarc_discovery> discover_dmarc_policy(std::string_view from_domain, std::string_view org_domain,
                                                      const dns_answer *from_answer, const dns_answer *org_answer)
 {

@@ -1,6 +1,7 @@
 #include "authweight/policy.hxx"
 
 #include "authweight/ascii.hxx"
+#include "authweight/dmarc.hxx"
 #include "authweight/symbols.hxx"
 
 #include <algorithm>
@@ -20,20 +21,6 @@ symbol_hit &add(std::vector<symbol_hit> &out, std::string_view name, std::string
     out.push_back(symbol_hit{std::string(name), def ? def->score : 0.0, std::move(reason),
                              std::move(options)});
     return out.back();
-}
-
-/** Relaxed alignment (RFC 7489 3.1): same organisational domain. */
-bool org_aligned(std::string_view a, std::string_view b, const domain_services *ds)
-{
-    if (a.empty() || b.empty())
-        return false;
-    if (a == b)
-        return true;
-    if (ds == nullptr)
-        return false;
-    auto oa = ds->registrable_domain(a);
-    auto ob = ds->registrable_domain(b);
-    return oa && ob && *oa == *ob;
 }
 
 std::string_view domain_of(std::string_view address)
@@ -124,12 +111,12 @@ void dkim_symbols(const policy_input &in, std::vector<symbol_hit> &out)
 std::string author_auth_failure(const policy_input &in, std::string_view from_domain)
 {
     const auto &a = in.auth;
-    if (is_fail(a.spf.result) && org_aligned(a.spf.domain, from_domain, in.ds))
+    if (is_fail(a.spf.result) && relaxed_aligned(a.spf.domain, from_domain, in.ds))
         return "SPF " + std::string(to_string(a.spf.result)) + " for " + a.spf.domain;
-    if (is_fail(a.senderid.result) && org_aligned(domain_of(a.senderid.pra), from_domain, in.ds))
+    if (is_fail(a.senderid.result) && relaxed_aligned(domain_of(a.senderid.pra), from_domain, in.ds))
         return "Sender ID " + std::string(to_string(a.senderid.result)) + " for " + a.senderid.pra;
     for (const auto &sig : a.dkim)
-        if (sig.result == auth_result::FAIL && org_aligned(sig.domain, from_domain, in.ds))
+        if (sig.result == auth_result::FAIL && relaxed_aligned(sig.domain, from_domain, in.ds))
             return "DKIM fail for d=" + sig.domain;
     if (a.dmarc.result == auth_result::FAIL && a.dmarc.policy != dmarc_policy::UNKNOWN)
         return "DMARC fail against p=" + std::string(to_string(a.dmarc.policy));
@@ -147,7 +134,7 @@ std::string protected_forgery(const policy_input &in)
     auto dkim_vouches = [&](std::string_view d) {
         return std::any_of(a.dkim.begin(), a.dkim.end(), [&](const dkim_outcome &s) {
             return s.result == auth_result::PASS && s.counts_for_alignment &&
-                   org_aligned(s.domain, d, in.ds);
+                   relaxed_aligned(s.domain, d, in.ds);
         });
     };
     if (a.spf.result == auth_result::FAIL && is_protected(a.spf.domain) && !dkim_vouches(a.spf.domain))

@@ -1,6 +1,7 @@
 #include "authweight/reputation.hxx"
 
 #include "authweight/ascii.hxx"
+#include "authweight/dmarc.hxx"
 
 #include <algorithm>
 #include <cmath>
@@ -12,20 +13,6 @@ namespace {
 double clean_count(double v) noexcept
 {
     return std::isfinite(v) && v > 0.0 ? v : 0.0;
-}
-
-/** Relaxed alignment (RFC 7489 3.1): the same organisational domain. */
-bool org_aligned(std::string_view a, std::string_view b, const domain_services *ds)
-{
-    if (a.empty() || b.empty())
-        return false;
-    if (a == b)
-        return true;
-    if (ds == nullptr)
-        return false;
-    auto oa = ds->registrable_domain(a);
-    auto ob = ds->registrable_domain(b);
-    return oa && ob && *oa == *ob;
 }
 
 /** The key an authenticated domain is remembered under, or "" for none. */
@@ -104,7 +91,7 @@ std::vector<reputation_identity> reputation_identities(const auth_results &auth,
     // The MAIL FROM domain says nothing about the author unless it is
     // aligned with From (RFC 7489 3.1.2); the HELO identity never counts.
     if (auth.spf.result == auth_result::PASS && auth.spf.identity == "mailfrom" &&
-        org_aligned(auth.spf.domain, from_domain, ds))
+        relaxed_aligned(auth.spf.domain, from_domain, ds))
         add(auth.spf.domain, "spf");
     if (auth.senderid.result == auth_result::PASS) {
         std::string_view pra = auth.senderid.pra;

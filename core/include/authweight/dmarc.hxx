@@ -82,6 +82,11 @@ struct dmarc_record {
 [[nodiscard]] bool dmarc_aligned(std::string_view identifier, std::string_view from_domain,
                                  dmarc_alignment mode, const domain_services &ds);
 
+/** Relaxed alignment (RFC 7489 3.1) for callers that may have no domain
+ *  services (ds nullptr): then only the very same name aligns. */
+[[nodiscard]] bool relaxed_aligned(std::string_view identifier, std::string_view from_domain,
+                                   const domain_services *ds);
+
 /** How policy discovery ended (RFC 7489 6.6.3). */
 enum class dmarc_discovery_status : std::uint8_t {
     FOUND,      ///< one valid record
