@@ -235,7 +235,7 @@ core::result<void> lmdb_store::learn(const std::vector<std::string> &identities,
     return commit(batch, cfg);
 }
 
-core::result<void> lmdb_store::commit(const batch_map &batch, const core::reputation_config &cfg)
+core::result<void> lmdb_store::write(const write_body &body)
 {
     if (opts_.read_only)
         return fail(error_code::INTERNAL, "reputation store " + opts_.path + " is open read-only");
@@ -245,33 +245,47 @@ core::result<void> lmdb_store::commit(const batch_map &batch, const core::reputa
     env &en = **h;
     MDB_txn *txn = nullptr;
     // One write transaction: LMDB admits one writer at a time across all
-    // processes, so the read-modify-write below cannot interleave.
+    // processes, so a read-modify-write in it cannot interleave.
     if (int rc = begin(en.e, 0, &txn); rc != 0)
         return mdb_fail(opts_.path, "cannot begin a write transaction", rc);
-    for (const auto &[id, q] : batch) {
-        MDB_val key = as_val(id), val{};
-        core::reputation_record rec;
-        int rc = mdb_get(txn, en.dbi, &key, &val);
-        if (rc == 0) {
-            if (auto old = decode_record(as_view(val)))
-                rec = *old;
-        } else if (rc != MDB_NOTFOUND) {
-            mdb_txn_abort(txn);
-            return mdb_fail(opts_.path, "cannot read", rc);
-        }
-        auto bytes = encode_record(core::observe(rec, q.now, q.spam, q.ham, cfg));
-        if (!bytes) {
-            mdb_txn_abort(txn);
-            return std::unexpected(bytes.error());
-        }
-        MDB_val out = as_val(*bytes);
-        if (rc = mdb_put(txn, en.dbi, &key, &out, 0); rc != 0) {
-            mdb_txn_abort(txn);
-            return mdb_fail(opts_.path, "cannot write", rc);
-        }
+    if (auto ok = body(txn, en.dbi); !ok) {
+        mdb_txn_abort(txn);
+        return ok;
     }
     if (int rc = mdb_txn_commit(txn); rc != 0)
         return mdb_fail(opts_.path, "cannot commit", rc);
+    return {};
+}
+
+core::result<void> lmdb_store::commit(const batch_map &batch, const core::reputation_config &cfg)
+{
+    return write([&](MDB_txn *txn, unsigned dbi) -> core::result<void> {
+        for (const auto &[id, q] : batch) {
+            MDB_val key = as_val(id), val{};
+            core::reputation_record rec;
+            int rc = mdb_get(txn, dbi, &key, &val);
+            if (rc == 0) {
+                if (auto old = decode_record(as_view(val)))
+                    rec = *old;
+            } else if (rc != MDB_NOTFOUND) {
+                return mdb_fail(opts_.path, "cannot read", rc);
+            }
+            if (auto ok = put_record(txn, dbi, id, core::observe(rec, q.now, q.spam, q.ham, cfg)); !ok)
+                return ok;
+        }
+        return {};
+    });
+}
+
+core::result<void> lmdb_store::put_record(MDB_txn *txn, unsigned dbi, const std::string &id,
+                                          const core::reputation_record &rec)
+{
+    auto bytes = encode_record(rec);
+    if (!bytes)
+        return std::unexpected(bytes.error());
+    MDB_val key = as_val(id), val = as_val(*bytes);
+    if (int rc = mdb_put(txn, dbi, &key, &val, 0); rc != 0)
+        return mdb_fail(opts_.path, "cannot write", rc);
     return {};
 }
 
@@ -282,30 +296,12 @@ core::result<void> lmdb_store::put(const std::vector<std::pair<std::string, core
             return fail(error_code::BAD_INPUT, "not an identity: '" + id.substr(0, 100) + "'");
     if (records.empty())
         return {};
-    if (opts_.read_only)
-        return fail(error_code::INTERNAL, "reputation store " + opts_.path + " is open read-only");
-    auto h = handle();
-    if (!h)
-        return std::unexpected(h.error());
-    env &en = **h;
-    MDB_txn *txn = nullptr;
-    if (int rc = begin(en.e, 0, &txn); rc != 0)
-        return mdb_fail(opts_.path, "cannot begin a write transaction", rc);
-    for (const auto &[id, rec] : records) {
-        auto bytes = encode_record(rec);
-        if (!bytes) {
-            mdb_txn_abort(txn);
-            return std::unexpected(bytes.error());
-        }
-        MDB_val key = as_val(id), val = as_val(*bytes);
-        if (int rc = mdb_put(txn, en.dbi, &key, &val, 0); rc != 0) {
-            mdb_txn_abort(txn);
-            return mdb_fail(opts_.path, "cannot write", rc);
-        }
-    }
-    if (int rc = mdb_txn_commit(txn); rc != 0)
-        return mdb_fail(opts_.path, "cannot commit", rc);
-    return {};
+    return write([&](MDB_txn *txn, unsigned dbi) -> core::result<void> {
+        for (const auto &[id, rec] : records)
+            if (auto ok = put_record(txn, dbi, id, rec); !ok)
+                return ok;
+        return {};
+    });
 }
 
 core::result<void> lmdb_store::each_record(const record_visitor &visit)

@@ -37,9 +37,12 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+
+struct MDB_txn; // lmdb.h
 
 namespace authweight::adapters {
 
@@ -108,6 +111,12 @@ private:
     };
     using batch_map = std::map<std::string, queued, std::less<>>;
     [[nodiscard]] core::result<void> commit(const batch_map &batch, const core::reputation_config &cfg);
+    /** Run body in one write transaction: committed when it succeeds,
+     *  aborted when it fails (its error is returned). */
+    using write_body = std::function<core::result<void>(MDB_txn *txn, unsigned dbi)>;
+    [[nodiscard]] core::result<void> write(const write_body &body);
+    [[nodiscard]] core::result<void> put_record(MDB_txn *txn, unsigned dbi, const std::string &id,
+                                                const core::reputation_record &rec);
     lmdb_options opts_;
     std::unique_ptr<env> env_;
     batch_map pending_;
