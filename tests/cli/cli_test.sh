@@ -92,21 +92,8 @@ expect_error() {
   fi
 }
 
-# A facts file holds one option per line; the value follows the first space
-# and may be empty ("--mail-from " is the null sender), see messages/README.md.
-read_facts() {
-  local file=$1 line
-  facts=()
-  local lines=()
-  mapfile -t lines <"$file"
-  for line in "${lines[@]}"; do
-    line=${line%$'\r'}
-    [ -z "$line" ] && continue
-    [[ "$line" == "#"* ]] && continue
-    facts+=("${line%% *}")
-    case "$line" in *" "*) facts+=("${line#* }") ;; *) facts+=("") ;; esac
-  done
-}
+# shellcheck source=tests/lib/facts.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/facts.sh"
 
 # --- every sample message -----------------------------------------------------
 zone=$msgs/zone.json

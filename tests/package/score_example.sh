@@ -11,6 +11,8 @@
 # next to the message, config and zone next to the script), so those are
 # tested too.
 set -euo pipefail
+# shellcheck source=tests/lib/facts.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/facts.sh"
 lua=$1
 check=$2
 examples=$3
@@ -51,14 +53,8 @@ for eml in "$msgs"/*.eml; do
     zone_arg=(--zone "$zone")
     name="$name (markers zone)"
   fi
-  args=()
-  # One option per line; the value follows the first space (may be empty).
-  while IFS= read -r line || [ -n "$line" ]; do
-    [ -z "$line" ] && continue
-    args+=("${line%% *}")
-    case "$line" in *" "*) args+=("${line#* }") ;; *) args+=("") ;; esac
-  done <"${eml%.eml}.facts"
-  if ! "$check" --config "$examples/config.json" --dns-zone "$zone" "${args[@]}" "$eml" \
+  read_facts "${eml%.eml}.facts"
+  if ! "$check" --config "$examples/config.json" --dns-zone "$zone" "${facts[@]}" "$eml" \
     >"$tmp/want.json" 2>"$tmp/err"; then
     echo "FAIL $name: authweight-check: $(cat "$tmp/err")"
     failed=$((failed + 1))

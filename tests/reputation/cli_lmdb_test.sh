@@ -22,22 +22,15 @@ now=1700000000
 ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
 
-# The facts file of a sample message as CLI arguments.
-facts() {
-  local line
-  FACTS=()
-  while IFS= read -r line || [ -n "$line" ]; do
-    [ -z "$line" ] && continue
-    FACTS+=("${line%% *}" "${line#* }")
-  done <"$msgs/$1.facts"
-}
+# shellcheck source=tests/lib/facts.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/facts.sh"
 
 # check NAME MESSAGE ARGS...: run a check, leave stdout in $tmp/out.
 check() {
   local msg=$1
   shift
-  facts "$msg"
-  "$cli" "${FACTS[@]}" --dns-zone "$zone" --now "$now" "$@" "$msgs/$msg.eml" >"$tmp/out" 2>"$tmp/err"
+  read_facts "$msgs/$msg.facts"
+  "$cli" "${facts[@]}" --dns-zone "$zone" --now "$now" "$@" "$msgs/$msg.eml" >"$tmp/out" 2>"$tmp/err"
 }
 
 # py EXPR: evaluate a Python expression over the report d (from $tmp/out).
@@ -134,8 +127,8 @@ if [ ! -s "$tmp/err" ] && py '"AUTHW_REP_BAD" not in syms'; then ok; else bad "b
 db3=$tmp/race.mdb
 for p in 1 2 3; do
   (for i in $(seq 1 15); do
-    facts friend-tls
-    "$cli" "${FACTS[@]}" --dns-zone "$zone" --now "$now" --reputation-db "$db3" --learn spam \
+    read_facts "$msgs/friend-tls.facts"
+    "$cli" "${facts[@]}" --dns-zone "$zone" --now "$now" --reputation-db "$db3" --learn spam \
       "$msgs/friend-tls.eml" >/dev/null 2>>"$tmp/race.err" || echo "learn failed" >>"$tmp/race.err"
   done) &
 done

@@ -44,19 +44,13 @@ start_redis
 rcli() { redis-cli -p "$port" "$@"; }
 R=(--redis "127.0.0.1:$port")
 
-facts() {
-  local line
-  FACTS=()
-  while IFS= read -r line || [ -n "$line" ]; do
-    [ -z "$line" ] && continue
-    FACTS+=("${line%% *}" "${line#* }")
-  done <"$msgs/$1.facts"
-}
+# shellcheck source=tests/lib/facts.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/facts.sh"
 check() {
   local msg=$1
   shift
-  facts "$msg"
-  "$cli" "${FACTS[@]}" --dns-zone "$zone" "$@" "$msgs/$msg.eml" >"$tmp/out" 2>"$tmp/err"
+  read_facts "$msgs/$msg.facts"
+  "$cli" "${facts[@]}" --dns-zone "$zone" "$@" "$msgs/$msg.eml" >"$tmp/out" 2>"$tmp/err"
 }
 py() {
   python3 -c 'import json,sys
@@ -145,8 +139,8 @@ rcli flushall >/dev/null
 racers=()
 for p in 1 2 3 4; do
   (for i in $(seq 1 10); do
-    facts friend-tls
-    "$cli" "${FACTS[@]}" --dns-zone "$zone" --now 1700000000 "${R[@]}" --learn spam \
+    read_facts "$msgs/friend-tls.facts"
+    "$cli" "${facts[@]}" --dns-zone "$zone" --now 1700000000 "${R[@]}" --learn spam \
       "$msgs/friend-tls.eml" >/dev/null 2>>"$tmp/race.err" || echo "learn failed" >>"$tmp/race.err"
   done) &
   racers+=($!)
