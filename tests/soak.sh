@@ -108,9 +108,11 @@ done
 [ "$(wc -w <<<"$workers")" = 2 ] || aw_die "expected 2 normal workers, found: $workers"
 
 send() { # FROM TO: messages [FROM, TO) of the sequence
-  timeout "${SOAK_TIMEOUT:-3600}" "$AW_PYTHON" - "$AW_RSPAMD_PORT" "$corpus" "$1" "$2" "$in_flight" <<'EOF'
+  timeout "${SOAK_TIMEOUT:-3600}" "$AW_PYTHON" - "$AW_RSPAMD_PORT" "$corpus" "$1" "$2" "$in_flight" "$AW_LIB" <<'EOF'
 import asyncio, json, os, sys, time
 port, corpus, lo, hi, in_flight = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+sys.path.insert(0, sys.argv[6])
+import load  # lib/load.py: one /checkv2 request
 seq = [json.loads(l) for l in open(os.path.join(corpus, "soak.jsonl"))][lo:hi]
 cache = {}
 def body(name):
@@ -119,16 +121,7 @@ def body(name):
             cache[name] = f.read()
     return cache[name]
 async def scan(b, headers):
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    head = "POST /checkv2 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: %d\r\n" % len(b)
-    head += "".join("%s: %s\r\n" % kv for kv in headers.items()) + "\r\n"
-    writer.write(head.encode() + b)
-    await writer.drain()
-    data = await reader.read()
-    writer.close()
-    if b" 200 " not in data.split(b"\r\n", 1)[0]:
-        raise RuntimeError(data.split(b"\r\n", 1)[0].decode(errors="replace"))
-    r = json.loads(data.split(b"\r\n\r\n", 1)[1])
+    r = await load.scan(port, b, headers)
     if "action" not in r:
         raise RuntimeError("no action in the answer")
     return r
