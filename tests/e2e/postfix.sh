@@ -58,15 +58,7 @@ mkdir -p "$work/keys" "$work/smtp" "$pf"
 
 cp "$data/zone.json" "$work/zone.json"
 record=$("$AW_PYTHON" "$lib/dkim_sign.py" keygen "$work/keys/example.org.pem")
-"$AW_PYTHON" - "$work/zone.json" "sel1._domainkey.example.org" "$record" <<'EOF'
-import json, sys
-path, name, value = sys.argv[1:]
-with open(path) as f:
-    zone = json.load(f)
-zone[name] = [["TXT", value]]
-with open(path, "w") as f:
-    json.dump(zone, f, indent=1)
-EOF
+aw_zone_add "$work/zone.json" "sel1._domainkey.example.org" TXT "$record"
 for m in friend spam; do
   "$AW_PYTHON" "$lib/dkim_sign.py" sign "$work/keys/example.org.pem" example.org sel1 \
     <"$data/$m.eml" >"$work/$m-signed.eml"

@@ -40,13 +40,7 @@ cp "$data/zone.json" "$AW_DIR/zone.json"
 mkdir -p "$AW_DIR/keys" "$AW_DIR/msg"
 for d in bulk.example good.example conc.example learnt.example; do
   record=$("$AW_PYTHON" "$lib/dkim_sign.py" keygen "$AW_DIR/keys/$d.pem")
-  "$AW_PYTHON" - "$AW_DIR/zone.json" "sel1._domainkey.$d" "$record" <<'EOF'
-import json, sys
-path, name, value = sys.argv[1:]
-zone = json.load(open(path))
-zone.setdefault(name, []).append(["TXT", value])
-json.dump(zone, open(path, "w"), indent=1)
-EOF
+  aw_zone_add "$AW_DIR/zone.json" "sel1._domainkey.$d" TXT "$record"
 done
 sign() { # OUT IN DOMAIN
   "$AW_PYTHON" "$lib/dkim_sign.py" sign "$AW_DIR/keys/$3.pem" "$3" sel1 <"$data/messages/$2" >"$AW_DIR/msg/$1"
