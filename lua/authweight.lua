@@ -415,11 +415,14 @@ end
 
 -- ---- results ---------------------------------------------------------------------
 
+-- The contract's symbols with their default scores (registered below).
+local SYMBOL_DEFS = core.symbols()
+
 -- AUTHW_REP_BAD and AUTHW_REP_GOOD are scaled by the identity's share of
 -- spam or ham: the core's score over the contract default is the weight,
 -- so an admin's own score for them is scaled the same way.
 local SCALED_SYMBOLS = {}
-for _, def in ipairs(core.symbols()) do
+for _, def in ipairs(SYMBOL_DEFS) do
   if (def.name == 'AUTHW_REP_BAD' or def.name == 'AUTHW_REP_GOOD') and def.score ~= 0 then
     SCALED_SYMBOLS[def.name] = def.score
   end
@@ -701,7 +704,7 @@ local post_id = rspamd_config:register_symbol({
   callback = authweight_postfilter,
 })
 
-for _, def in ipairs(core.symbols()) do
+for _, def in ipairs(SYMBOL_DEFS) do
   rspamd_config:register_symbol({
     name = def.name,
     type = 'virtual',
