@@ -418,18 +418,18 @@ end
 -- The contract's symbols with their default scores (registered below).
 local SYMBOL_DEFS = core.symbols()
 
--- AUTHW_REP_BAD and AUTHW_REP_GOOD are scaled by the identity's share of
--- spam or ham: the core's score over the contract default is the weight,
--- so an admin's own score for them is scaled the same way.
-local SCALED_SYMBOLS = {}
+-- A symbol's weight is its score in the verdict over its contract default:
+-- 1, except where the policy scales a symbol (AUTHW_REP_* by the identity's
+-- share of spam or ham), so an admin's own score is scaled the same way.
+local DEFAULT_SCORES = {}
 for _, def in ipairs(SYMBOL_DEFS) do
-  if (def.name == 'AUTHW_REP_BAD' or def.name == 'AUTHW_REP_GOOD') and def.score ~= 0 then
-    SCALED_SYMBOLS[def.name] = def.score
+  if not def.dynamic and def.score ~= 0 then
+    DEFAULT_SCORES[def.name] = def.score
   end
 end
 
 local function symbol_weight(s)
-  local default = SCALED_SYMBOLS[s.name]
+  local default = DEFAULT_SCORES[s.name]
   if default and type(s.score) == 'number' then
     return s.score / default
   end
