@@ -23,6 +23,10 @@
  *   A context holds a validated configuration (the JSON document described
  *   by schemas/authweight.schema.json). It is immutable once created: one
  *   context may serve any number of evaluations, from several threads.
+ *   Its only shared state is a DNS cache (config dns_cache_ttl and
+ *   dns_cache_size): answers given to one evaluation, except temporary
+ *   failures and malformed ones, answer the same queries of later
+ *   evaluations for dns_cache_ttl seconds, so those are never asked for.
  *
  *   An evaluation weighs one delivery: the connection and envelope facts
  *   (JSON) and, optionally, the raw message. It never blocks on DNS:

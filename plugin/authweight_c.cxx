@@ -30,6 +30,7 @@ namespace adapters = authweight::adapters;
 
 struct authweight_ctx {
     std::shared_ptr<const adapters::engine> eng;
+    std::shared_ptr<core::dns_cache> cache;  ///< shared by the context's evaluations; may be null
 };
 
 struct authweight_rep {
@@ -175,7 +176,13 @@ AUTHWEIGHT_API int authweight_ctx_new(const char *config_json, size_t len, authw
         if (!eng)
             return fail_with(errmsg, map_code(eng.error().code(), AUTHWEIGHT_E_CONFIG),
                              eng.error().message());
-        auto *ctx = new authweight_ctx{std::move(*eng)};
+        std::shared_ptr<core::dns_cache> cache;
+        const auto &c = (*eng)->cfg();
+        if (c.dns_cache_ttl > 0 && c.dns_cache_size > 0)
+            cache = std::make_shared<core::dns_cache>(
+                std::chrono::milliseconds{static_cast<long long>(c.dns_cache_ttl * 1000)},
+                static_cast<std::size_t>(c.dns_cache_size));
+        auto *ctx = new authweight_ctx{std::move(*eng), std::move(cache)};
         *out = ctx;
         return AUTHWEIGHT_OK;
     } catch (const std::bad_alloc &) {
@@ -214,7 +221,7 @@ AUTHWEIGHT_API int authweight_eval_new(authweight_ctx *ctx, const char *facts_js
             facts->message.assign(message, msglen);
             facts->has_message = true;
         }
-        auto ev = adapters::evaluation::create(ctx->eng, std::move(*facts));
+        auto ev = adapters::evaluation::create(ctx->eng, std::move(*facts), ctx->cache);
         if (!ev)
             return fail_with(errmsg, map_code(ev.error().code(), AUTHWEIGHT_E_INPUT),
                              ev.error().message());

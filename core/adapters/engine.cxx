@@ -133,7 +133,8 @@ evaluation::evaluation(std::shared_ptr<const engine> eng, delivery_facts facts)
 }
 
 result<std::unique_ptr<evaluation>> evaluation::create(std::shared_ptr<const engine> eng,
-                                                       delivery_facts facts)
+                                                       delivery_facts facts,
+                                                       std::shared_ptr<dns_cache> cache)
 {
     if (!eng)
         return fail(error_code::INTERNAL, "no engine");
@@ -144,6 +145,7 @@ result<std::unique_ptr<evaluation>> evaluation::create(std::shared_ptr<const eng
     // judges it (RFC 7208 4.3: an identity that is not a valid domain gives
     // none, a missing local part means "postmaster").
     std::unique_ptr<evaluation> ev{new evaluation(std::move(eng), std::move(facts))};
+    ev->cache_ = std::move(cache);
     if (ev->facts_.has_message) {
         // A message whose header cannot be read is scored as one without
         // headers: it must still get a verdict, never lose the connection checks.
@@ -155,6 +157,8 @@ result<std::unique_ptr<evaluation>> evaluation::create(std::shared_ptr<const eng
 
 void evaluation::answer(dns_query q, dns_answer a)
 {
+    if (cache_)
+        cache_->put(q, a, dns_cache::clock::now());
     snapshot_.add(std::move(q), std::move(a));
 }
 
@@ -191,6 +195,29 @@ void evaluation::set_reputation(core::reputation_map counts)
 }
 
 step_status evaluation::step()
+{
+    // Queries the cache answers go into the snapshot and the checks run
+    // again at once; the host is asked only for the rest. Every pass counts
+    // as a round, so max_dns_rounds bounds this loop too.
+    for (;;) {
+        step_status st = step_once();
+        if (st == step_status::DONE || !cache_)
+            return st;
+        const auto now = dns_cache::clock::now();
+        std::vector<dns_query> misses;
+        for (auto &q : pending_) {
+            if (auto a = cache_->find(q, now))
+                snapshot_.add(std::move(q), std::move(*a));
+            else
+                misses.push_back(std::move(q));
+        }
+        pending_ = std::move(misses);
+        if (!pending_.empty())
+            return st;
+    }
+}
+
+step_status evaluation::step_once()
 {
     pending_.clear();
     const auto &cfg = eng_->cfg_;

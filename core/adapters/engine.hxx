@@ -74,11 +74,14 @@ enum class step_status { DONE, NEED_DNS };
 
 class evaluation {
 public:
-    /** @return BAD_INPUT for an invalid client IP or an unparseable message. */
+    /** @return BAD_INPUT for an invalid client IP or an unparseable message.
+     *  With a cache, queries it can answer are answered from it and the
+     *  host's answers are kept in it for later evaluations. */
     [[nodiscard]] static core::result<std::unique_ptr<evaluation>>
-    create(std::shared_ptr<const engine> eng, core::delivery_facts facts);
+    create(std::shared_ptr<const engine> eng, core::delivery_facts facts,
+           std::shared_ptr<core::dns_cache> cache = nullptr);
 
-    /** Run as far as the snapshot allows. */
+    /** Run as far as the snapshot (and the cache) allows. */
     [[nodiscard]] step_status step();
     /** Queries still needed after step() returned NEED_DNS. */
     [[nodiscard]] const std::vector<core::dns_query> &pending() const noexcept { return pending_; }
@@ -97,6 +100,7 @@ public:
 private:
     evaluation(std::shared_ptr<const engine> eng, core::delivery_facts facts);
     std::shared_ptr<const engine> eng_;
+    std::shared_ptr<core::dns_cache> cache_;
     core::delivery_facts facts_;
     core::header_block headers_;
     core::dns_snapshot snapshot_;
@@ -107,6 +111,7 @@ private:
     std::string mail_from_domain_;  ///< MAIL FROM domain as an A-label, for the policy
 
     void score(report &r) const;
+    step_status step_once();
 };
 
 } // namespace authweight::adapters

@@ -348,6 +348,11 @@ core::result<core::config> fill_config(const json &doc)
     if (!rounds)
         return std::unexpected(rounds.error());
     c.max_dns_rounds = *rounds;
+    c.dns_cache_ttl = top.take("dns_cache_ttl").get<double>();
+    auto cache_size = to_int(top.take("dns_cache_size"), "dns_cache_size");
+    if (!cache_size)
+        return std::unexpected(cache_size.error());
+    c.dns_cache_size = *cache_size;
     c.trusted_authserv_ids = to_strings(top.take("trusted_authserv_ids"));
     c.authserv_id = top.take("authserv_id").get<std::string>();
 

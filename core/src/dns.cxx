@@ -69,4 +69,61 @@ const dns_answer *dns_snapshot::find(const dns_query &q) const
     return it == answers_.end() ? nullptr : &it->second;
 }
 
+namespace {
+std::string cache_key(const dns_query &q)
+{
+    std::string key = dns_snapshot::normalize_name(q.name);
+    key += '\0';
+    key += to_string(q.type);
+    return key;
+}
+} // namespace
+
+dns_cache::dns_cache(std::chrono::milliseconds ttl, std::size_t capacity) : ttl_(ttl), capacity_(capacity)
+{
+}
+
+std::optional<dns_answer> dns_cache::find(const dns_query &q, clock::time_point now)
+{
+    const std::string key = cache_key(q);
+    std::lock_guard lock{mu_};
+    auto it = index_.find(key);
+    if (it == index_.end())
+        return std::nullopt;
+    if (it->second->expires <= now) {
+        lru_.erase(it->second);
+        index_.erase(it);
+        return std::nullopt;
+    }
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return it->second->answer;
+}
+
+void dns_cache::put(const dns_query &q, const dns_answer &a, clock::time_point now)
+{
+    if (a.status == dns_status::TEMPFAIL || a.status == dns_status::MALFORMED || ttl_.count() <= 0 ||
+        capacity_ == 0)
+        return;
+    std::string key = cache_key(q);
+    std::lock_guard lock{mu_};
+    if (auto it = index_.find(key); it != index_.end()) {
+        it->second->answer = a;
+        it->second->expires = now + ttl_;
+        lru_.splice(lru_.begin(), lru_, it->second);
+        return;
+    }
+    while (lru_.size() >= capacity_) {
+        index_.erase(lru_.back().key);
+        lru_.pop_back();
+    }
+    lru_.push_front(entry{key, a, now + ttl_});
+    index_.emplace(std::move(key), lru_.begin());
+}
+
+std::size_t dns_cache::size() const
+{
+    std::lock_guard lock{mu_};
+    return lru_.size();
+}
+
 } // namespace authweight::core

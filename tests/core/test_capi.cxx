@@ -703,3 +703,75 @@ TEST(c_abi, reputation_rescores_like_an_evaluation_that_had_the_counts)
                  ra.at("authentication_results").get<std::string>().c_str());
     CHECK(rg.at("reputation") == ra.at("reputation"));
 }
+
+namespace {
+/** Run an evaluation of the friend's message to its report, answering from
+ *  test_zone, or every query with `status_all` when given; counts the
+ *  queries the host was asked. */
+size_t run_counting(authweight_ctx *ctx, const char *status_all, nlohmann::json *report)
+{
+    const char *facts = R"({"ip":"192.0.2.10","helo":"mail.example.org","mail_from":"friend@example.org"})";
+    const std::string msg = message_from("\"A Friend\" <friend@example.org>");
+    eval_owner ev;
+    if (authweight_eval_new(ctx, facts, std::strlen(facts), msg.data(), msg.size(), &ev.p, nullptr) !=
+        AUTHWEIGHT_OK)
+        return 0;
+    size_t asked = 0;
+    for (int round = 0; round < 40; ++round) {
+        int rc = authweight_eval_step(ev.p);
+        if (rc == AUTHWEIGHT_OK)
+            break;
+        const size_t n = authweight_eval_query_count(ev.p);
+        asked += n;
+        if (status_all == nullptr) {
+            if (answer_all(ev.p) != AUTHWEIGHT_OK)
+                return 0;
+            continue;
+        }
+        std::vector<std::pair<std::string, std::string>> qs;
+        for (size_t i = 0; i < n; ++i) {
+            const char *name = nullptr, *type = nullptr;
+            authweight_eval_query(ev.p, i, &name, &type);
+            qs.emplace_back(name, type);
+        }
+        for (const auto &[name, type] : qs)
+            authweight_eval_answer(ev.p, name.c_str(), type.c_str(), status_all, nullptr, 0);
+    }
+    c_text json;
+    if (authweight_eval_report_json(ev.p, &json.p, &json.len) == AUTHWEIGHT_OK)
+        *report = nlohmann::json::parse(json.str());
+    return asked;
+}
+} // namespace
+
+TEST(c_abi, dns_cache_answers_later_evaluations_never_a_failure)
+{
+    // Default config: the cache is on.
+    ctx_owner cached;
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_ctx_new(test_config, std::strlen(test_config), &cached.p, nullptr));
+    nlohmann::json first, second;
+    const size_t asked = run_counting(cached.p, nullptr, &first);
+    CHECK_TRUE(asked >= 3); // SPF, DKIM-less DMARC, FCrDNS at least
+    CHECK_TRUE(has_symbol(first, "AUTHW_WL_AUTH"));
+    CHECK_EQUAL(0u, run_counting(cached.p, nullptr, &second));
+    CHECK_TRUE(first.at("symbols") == second.at("symbols"));
+    CHECK_TRUE(first.at("spf") == second.at("spf"));
+    CHECK_TRUE(first.at("dmarc") == second.at("dmarc"));
+
+    // dns_cache_ttl = 0: every evaluation asks for everything.
+    const char *off = R"({"whitelist": ["friend@example.org"], "dns_cache_ttl": 0})";
+    ctx_owner uncached;
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_ctx_new(off, std::strlen(off), &uncached.p, nullptr));
+    CHECK_EQUAL(asked, run_counting(uncached.p, nullptr, &first));
+    CHECK_EQUAL(asked, run_counting(uncached.p, nullptr, &second));
+
+    // Temporary failures are not kept: the next message asks again and
+    // then gets the real answers, not a remembered failure.
+    ctx_owner failing;
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_ctx_new(test_config, std::strlen(test_config), &failing.p, nullptr));
+    CHECK_TRUE(run_counting(failing.p, "tempfail", &first) > 0);
+    CHECK_TRUE(first.at("spf").at("result") == "temperror");
+    CHECK_FALSE(has_symbol(first, "AUTHW_WL_AUTH"));
+    CHECK_EQUAL(asked, run_counting(failing.p, nullptr, &second));
+    CHECK_TRUE(has_symbol(second, "AUTHW_WL_AUTH"));
+}

@@ -35,6 +35,8 @@ const field fields[] = {
     {"auth_source", [](const core::config &c) { return json(c.auth_source); }},
     {"max_dkim_signatures", [](const core::config &c) { return json(c.max_dkim_signatures); }},
     {"max_dns_rounds", [](const core::config &c) { return json(c.max_dns_rounds); }},
+    {"dns_cache_ttl", [](const core::config &c) { return json(c.dns_cache_ttl); }},
+    {"dns_cache_size", [](const core::config &c) { return json(c.dns_cache_size); }},
     {"trusted_authserv_ids", [](const core::config &c) { return json(c.trusted_authserv_ids); }},
     {"authserv_id", [](const core::config &c) { return json(c.authserv_id); }},
     {"reputation", [](const core::config &c) {

@@ -56,6 +56,8 @@ struct config {
     std::string auth_source{"native"};            ///< "native" or "rspamd"
     int max_dkim_signatures{5};
     int max_dns_rounds{20};                       ///< RFC 7208 4.6.4 allows 10 nested includes
+    double dns_cache_ttl{60.0};                   ///< seconds an answer is reused; 0 = no cache
+    int dns_cache_size{10000};                    ///< answers kept per context; 0 = no cache
     std::vector<std::string> trusted_authserv_ids;
     std::string authserv_id{"authweight"};        ///< authserv-id of the A-R authweight renders
     reputation_config reputation;

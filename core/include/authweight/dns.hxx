@@ -12,12 +12,16 @@
  */
 #pragma once
 
+#include <chrono>
 #include <compare>
 #include <cstdint>
+#include <list>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace authweight::core {
@@ -89,6 +93,41 @@ class dns_source {
 public:
     virtual ~dns_source() = default;
     [[nodiscard]] virtual const dns_answer *lookup(const dns_query &q) = 0;
+};
+
+/**
+ * Answers kept across evaluations (one cache per context: an rspamd
+ * worker, a filter process), so a sender's records are asked for once per
+ * `ttl` rather than once per message. The host's resolver gives no TTLs
+ * (rspamd 3.4's Lua resolver has none), so every answer lives `ttl` at
+ * most, however long its record's own TTL; TEMPFAIL and MALFORMED are
+ * never kept, so a failure is asked again by the next message. The least
+ * recently used answer goes first once `capacity` is reached. Safe to share
+ * between threads.
+ */
+class dns_cache {
+public:
+    using clock = std::chrono::steady_clock;
+
+    dns_cache(std::chrono::milliseconds ttl, std::size_t capacity);
+
+    /** @return the answer if one younger than ttl is kept. */
+    [[nodiscard]] std::optional<dns_answer> find(const dns_query &q, clock::time_point now);
+    /** Keep an answer (OK, NXDOMAIN, NODATA only) from `now` on. */
+    void put(const dns_query &q, const dns_answer &a, clock::time_point now);
+    [[nodiscard]] std::size_t size() const;
+
+private:
+    struct entry {
+        std::string key;
+        dns_answer answer;
+        clock::time_point expires;
+    };
+    std::chrono::milliseconds ttl_;
+    std::size_t capacity_;
+    mutable std::mutex mu_;
+    std::list<entry> lru_;  ///< most recently used first
+    std::unordered_map<std::string, std::list<entry>::iterator> index_;
 };
 
 } // namespace authweight::core
