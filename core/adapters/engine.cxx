@@ -86,15 +86,20 @@ public:
             snapshot_.add(q, dns_answer{dns_status::TEMPFAIL, {}});
             return snapshot_.find(q);
         }
+        ++misses_;
         if (std::find(pending_.begin(), pending_.end(), q) == pending_.end())
             pending_.push_back(std::move(q));
         return nullptr;
     }
 
+    /** Lookups the snapshot could not answer so far in this step. */
+    [[nodiscard]] std::size_t misses() const noexcept { return misses_; }
+
 private:
     dns_snapshot &snapshot_;
     std::vector<dns_query> &pending_;
     bool last_round_;
+    std::size_t misses_{0};
 };
 
 } // namespace
@@ -290,10 +295,28 @@ step_status evaluation::step_once()
 
     // Authentication. Every check runs each step over the same snapshot, so
     // the queries of all of them go out in one round.
+    // A check that met no missing answer has its final result (it reads
+    // nothing but the snapshot, which only grows): later steps reuse it.
     spf_request sreq{conn.client_ip, conn.helo, facts_.envelope.mail_from, "unknown"};
-    r.auth.spf = facts_.given_spf ? *facts_.given_spf : check_spf(sreq, dns);
+    if (facts_.given_spf) {
+        r.auth.spf = *facts_.given_spf;
+    } else if (spf_done_) {
+        r.auth.spf = *spf_done_;
+    } else {
+        const auto misses = dns.misses();
+        r.auth.spf = check_spf(sreq, dns);
+        if (dns.misses() == misses)
+            spf_done_ = r.auth.spf;
+    }
     if (facts_.has_message) {
-        r.auth.senderid = check_senderid(sreq, headers_, dns);
+        if (senderid_done_) {
+            r.auth.senderid = *senderid_done_;
+        } else {
+            const auto misses = dns.misses();
+            r.auth.senderid = check_senderid(sreq, headers_, dns);
+            if (dns.misses() == misses)
+                senderid_done_ = r.auth.senderid;
+        }
         if (facts_.given_dkim) {
             r.auth.dkim = *facts_.given_dkim;
         } else if (dkim_done_) {

@@ -108,6 +108,8 @@ private:
     report report_;
     int rounds_{0};
     std::optional<std::vector<core::dkim_outcome>> dkim_done_;  ///< final DKIM outcomes, once known
+    std::optional<core::spf_outcome> spf_done_;                 ///< final SPF result, once known
+    std::optional<core::senderid_outcome> senderid_done_;       ///< final Sender ID result, once known
     std::string mail_from_domain_;  ///< MAIL FROM domain as an A-label, for the policy
 
     void score(report &r) const;
