@@ -445,14 +445,8 @@ local function insert_symbols(task, verdict)
   local reasons = {}
   for _, s in ipairs(verdict.symbols) do
     if not POSTFILTER_SYMBOLS[s.name] then
-      local options = {}
-      for _, o in ipairs(s.options) do
-        if o ~= '' then
-          options[#options + 1] = awc.cap(o, OPTION_LEN)
-        end
-      end
-      task:insert_result(s.name, symbol_weight(s), options)
-      reasons[s.name] = awc.cap(s.reason, REASON_LEN)
+      task:insert_result(s.name, symbol_weight(s), s.options)
+      reasons[s.name] = s.reason
     end
   end
   task:append_message(reasons, N)
@@ -479,8 +473,12 @@ local function add_authentication_results(task, verdict)
   end
 end
 
--- Symbols into the task, the Authentication-Results value to the MTA.
-local function publish(task, verdict)
+-- Symbols into the task, the Authentication-Results value to the MTA;
+-- then the evaluation is released at once (while its memory is still in
+-- the CPU's caches) rather than by the garbage collector.
+local function publish(task, ev)
+  local verdict = ev:verdict(OPTION_LEN, REASON_LEN)
+  ev:close()
   insert_symbols(task, verdict)
   add_authentication_results(task, verdict)
 end
@@ -489,24 +487,13 @@ end
 -- identities when a store is configured and answers; without an answer
 -- the message is scored as if there were no store.
 local function finish(task, ev)
-  local verdict = ev:verdict()
   local ids = reputation and ev:identities() or {}
   if #ids == 0 then
-    return publish(task, verdict)
+    return publish(task, ev)
   end
   task:cache_set('authweight_identities', ids)
-  reputation:lookup(task, ids, function(counts)
-    lua_util.debugm(N, task, 'reputation of %s: %s', ids, counts)
-    if counts and next(counts) then
-      local ok, state, err = pcall(ev.set_reputation, ev, counts)
-      if ok and state == 'done' then
-        verdict = ev:verdict()
-      else
-        rspamd_logger.errx(task, '%s: reputation not applied: %s', N,
-            awc.cap(tostring(ok and (err or state) or state), 300))
-      end
-    end
-    publish(task, verdict)
+  reputation:apply(task, ev, ids, function()
+    publish(task, ev)
   end)
 end
 
@@ -678,6 +665,7 @@ local function learn_explicit(task, is_spam, is_unlearn)
   end
   run(task, ev, function(_, done)
     local ids = done:identities()
+    done:close()
     rspamd_logger.infox(task, '%s: learning %s for %s identities', N, verdict, #ids)
     reputation:learn(task, ids, verdict, true)
   end)

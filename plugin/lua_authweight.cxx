@@ -915,10 +915,10 @@ ctx_handle *check_ctx(lua_State *L)
     return h;
 }
 
-eval_handle *check_eval(lua_State *L)
+eval_handle *check_eval(lua_State *L, int idx = 1)
 {
-    auto *h = static_cast<eval_handle *>(luaL_checkudata(L, 1, EVAL_MT));
-    luaL_argcheck(L, h->ptr != nullptr, 1, CLOSED_MSG);
+    auto *h = static_cast<eval_handle *>(luaL_checkudata(L, idx, EVAL_MT));
+    luaL_argcheck(L, h->ptr != nullptr, idx, CLOSED_MSG);
     return h;
 }
 
@@ -1323,6 +1323,38 @@ int rep_lookup(lua_State *L)
     return push_json(L, b->p, b->len);
 }
 
+/**
+ * store:apply(ev, ids, now) -> found | nil, msg, code: look the identities
+ * up and rescore the done evaluation with their counts, without the counts
+ * passing through Lua; found is true when the store knew any of them.
+ */
+int rep_apply(lua_State *L)
+{
+    rep_handle *h = check_rep(L);
+    eval_handle *ev = check_eval(L, 2);
+    lua_settop(L, 4); // what read_ids pushes must not pass for an argument
+    size_t n = 0;
+    const char **ids = read_ids(L, 3, &n);
+    long long now = check_time(L, 4);
+    buffer *b = new_buffer(L);
+    b->release = release_abi;
+    char *errmsg = nullptr;
+    int rc = authweight_rep_lookup(h->ptr, ids, n, now, &b->p, &b->len, &errmsg);
+    if (rc != AUTHWEIGHT_OK)
+        return push_abi_fail(L, rc, errmsg);
+    if (b->len > 2) { // "{}": nothing known, nothing to rescore
+        rc = authweight_eval_reputation(ev->ptr, b->p, b->len, &errmsg);
+        if (rc == AUTHWEIGHT_E_INVAL) {
+            authweight_free(errmsg);
+            return luaL_error(L, "authweight: reputation applied before the evaluation is done");
+        }
+        if (rc != AUTHWEIGHT_OK)
+            return push_abi_fail(L, rc, errmsg);
+    }
+    lua_pushboolean(L, b->len > 2);
+    return 1;
+}
+
 /** store:learn(ids, verdict, now[, queued]) -> true | nil, msg, code */
 int rep_learn(lua_State *L)
 {
@@ -1412,9 +1444,43 @@ int l_reputation_redis_script(lua_State *L)
  * reason=, options={...}}, ...}}: what a host inserts, read straight from
  * the evaluation rather than through the report's JSON.
  */
+/** Untrusted text for a symbol option or a log line: control characters
+ *  become spaces, and past `cap` bytes it is cut and ends in "...". */
+void push_capped(lua_State *L, const char *s, size_t cap)
+{
+    size_t n = std::strlen(s);
+    const bool cut = n > cap;
+    if (cut)
+        n = cap;
+    bool clean = true;
+    for (size_t i = 0; i < n && clean; ++i)
+        clean = !(static_cast<unsigned char>(s[i]) < 0x20 || s[i] == 0x7f);
+    if (clean && !cut) {
+        lua_pushlstring(L, s, n);
+        return;
+    }
+    std::string out(s, n);
+    for (auto &c : out)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+            c = ' ';
+    if (cut)
+        out += "...";
+    lua_pushlstring(L, out.data(), out.size());
+}
+
+/**
+ * ev:verdict([option_len, reason_len]) -> {score=, aligned=, dns_rounds=,
+ * authentication_results=, symbols={{name=, score=, reason=, options={}}}}.
+ * With the lengths, options and reasons come ready for rspamd: one line
+ * each, capped (push_capped), and empty options left out.
+ */
 int eval_verdict(lua_State *L)
 {
     eval_handle *h = check_eval(L);
+    const bool capped = !lua_isnoneornil(L, 2);
+    const auto option_len = static_cast<size_t>(capped ? luaL_checkinteger(L, 2) : 0);
+    const auto reason_len = static_cast<size_t>(capped ? luaL_checkinteger(L, 3) : 0);
+    luaL_argcheck(L, !capped || (option_len > 0 && reason_len > 0), 2, "positive lengths expected");
     double score = 0;
     int aligned = 0, rounds = 0;
     if (authweight_eval_summary(h->ptr, &score, &aligned, &rounds) != AUTHWEIGHT_OK)
@@ -1445,15 +1511,25 @@ int eval_verdict(lua_State *L)
         lua_setfield(L, -2, "name");
         lua_pushnumber(L, static_cast<lua_Number>(s));
         lua_setfield(L, -2, "score");
-        lua_pushstring(L, reason);
+        if (capped)
+            push_capped(L, reason, reason_len);
+        else
+            lua_pushstring(L, reason);
         lua_setfield(L, -2, "reason");
         lua_createtable(L, table_hint(nopts), 0);
+        int k = 0;
         for (size_t j = 0; j < nopts && j < static_cast<size_t>(INT_MAX); ++j) {
             const char *opt = nullptr;
             if (authweight_eval_symbol_option(h->ptr, i, j, &opt) != AUTHWEIGHT_OK)
                 break;
-            lua_pushstring(L, opt);
-            lua_rawseti(L, -2, static_cast<int>(j + 1));
+            if (capped) {
+                if (*opt == '\0')
+                    continue;
+                push_capped(L, opt, option_len);
+            } else {
+                lua_pushstring(L, opt);
+            }
+            lua_rawseti(L, -2, ++k);
         }
         lua_setfield(L, -2, "options");
         lua_rawseti(L, -2, static_cast<int>(i + 1));
@@ -1532,6 +1608,7 @@ extern "C" AW_EXPORT int luaopen_authweight_core(lua_State *L)
     };
     static const luaL_Reg rep_methods[] = {
         {"lookup", rep_lookup},
+        {"apply", rep_apply},
         {"learn", rep_learn},
         {"flush", rep_flush},
         {"close", rep_close},

@@ -25,6 +25,7 @@ Installed as /usr/share/rspamd/lualib/authweight_reputation.lua.
 
 local rspamd_logger = require "rspamd_logger"
 local rspamd_util = require "rspamd_util"
+local lua_util = require "lua_util"
 
 local exports = {}
 
@@ -172,6 +173,39 @@ function exports:lookup(task, ids, callback)
       done()
     end
   end
+end
+
+--[[[
+-- @method reputation:apply(task, ev, ids, callback)
+-- Rescore the done evaluation `ev` with the counts of its identities `ids`,
+-- then callback(). A store that fails, or counts the core refuses, leave
+-- the verdict as it was (logged). LMDB reads and rescores in the core at
+-- once; Redis calls back when every GET has answered.
+--]]
+function exports:apply(task, ev, ids, callback)
+  if self.backend == 'lmdb' then
+    local store, err = self:lmdb_store()
+    local found
+    if store then
+      found, err = store:apply(ev, ids, now())
+    end
+    if found == nil then
+      self:fail(task, 'lookup', err)
+    end
+    lua_util.debugm(self.N, task, 'reputation of %s: %s', ids, found and 'known' or 'unknown')
+    return callback()
+  end
+  self:lookup(task, ids, function(counts)
+    lua_util.debugm(self.N, task, 'reputation of %s: %s', ids, counts)
+    if counts and next(counts) then
+      local ok, state, err = pcall(ev.set_reputation, ev, counts)
+      if not (ok and state == 'done') then
+        rspamd_logger.errx(task, '%s: reputation not applied: %s', self.N,
+            tostring(ok and (err or state) or state):gsub('%c', ' '):sub(1, 300))
+      end
+    end
+    callback()
+  end)
 end
 
 --[[[

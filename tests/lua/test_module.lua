@@ -668,6 +668,28 @@ do
       check(rs and sym.name == rs.name and math.abs(sym.score - rs.score) < 1e-3 and sym.reason == rs.reason
             and #sym.options == #(rs.options or {}), "verdict() symbol " .. tostring(sym.name))
     end
+    -- verdict(option_len, reason_len): ready for rspamd, one line each,
+    -- capped with "...", empty options left out.
+    local function capped(s, n)
+      s = s:gsub("%c", " ")
+      return #s > n and s:sub(1, n) .. "..." or s
+    end
+    local c = ev:verdict(4, 12)
+    check(#c.symbols == #v.symbols, "capped verdict() has the same symbols")
+    local cut = false
+    for i, sym in ipairs(c.symbols) do
+      local full = v.symbols[i]
+      check(sym.reason == capped(full.reason, 12), "capped reason of " .. sym.name, sym.reason)
+      cut = cut or #full.reason > 12
+      local opts = {}
+      for _, o in ipairs(full.options) do
+        if o ~= "" then opts[#opts + 1] = capped(o, 4) end
+      end
+      check(table.concat(sym.options, "|") == table.concat(opts, "|"), "capped options of " .. sym.name,
+            table.concat(sym.options, "|"))
+    end
+    check(cut, "some reason was long enough to be cut")
+    check(not pcall(ev.verdict, ev, 0, 12), "verdict() lengths must be positive")
     ev:close()
   end
   local bad, bmsg = ctx:evaluate({ spf = "pass" })

@@ -89,6 +89,19 @@ check(symbol(ev:report(), "AUTHW_REP_BAD") == nil, "unproven identity ignored")
 local okc, err = ev:set_reputation({ ["Not A Domain"] = { spam = 1, ham = 0 } })
 check(okc == nil and type(err) == "string", "bad identity rejected", err)
 
+-- store:apply: the lookup and the rescoring in one call, the same score.
+local applied = evaluate(facts)
+check(store:apply(applied, ids, now) == true, "apply finds the identity")
+local via_apply = symbol(applied:report(), "AUTHW_REP_BAD")
+check(via_apply and math.abs(via_apply.score - 4.0 * 0.75) < 1e-9, "apply scores like lookup + set_reputation",
+  via_apply and via_apply.score)
+local unknown = evaluate(facts)
+check(store:apply(unknown, { "other.example" }, now) == false, "apply with an unknown identity")
+check(symbol(unknown:report(), "AUTHW_REP_BAD") == nil and symbol(unknown:report(), "AUTHW_REP_GOOD") == nil,
+  "an unknown identity leaves the verdict alone")
+local fresh = assert(ctx:evaluate(facts))
+check(not pcall(store.apply, store, fresh, ids, now), "apply before the evaluation is done raises")
+
 -- Counts given with the facts score the same way.
 local f2 = {}
 for k, v in pairs(facts) do f2[k] = v end
