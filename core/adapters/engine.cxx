@@ -72,8 +72,8 @@ constexpr std::size_t max_ptr_names = 10;
  *  in the last round, answered as temporary failures. */
 class step_dns final : public dns_source {
 public:
-    step_dns(dns_snapshot &snapshot, std::vector<dns_query> &pending, bool last_round)
-        : snapshot_{snapshot}, pending_{pending}, last_round_{last_round}
+    step_dns(dns_snapshot &snapshot, std::vector<dns_query> &pending, bool last_round, dns_cache *cache)
+        : snapshot_{snapshot}, pending_{pending}, last_round_{last_round}, cache_{cache}
     {
     }
 
@@ -82,6 +82,16 @@ public:
         dns_query q{dns_snapshot::normalize_name(query.name), query.type};
         if (const auto *a = snapshot_.find(q))
             return a;
+        // What the context's cache holds is answered at once, within this
+        // step: a message whose names are all cached takes one step.
+        if (cache_ != nullptr) {
+            if (!now_)
+                now_ = dns_cache::clock::now();
+            if (auto a = cache_->find(q, *now_)) {
+                snapshot_.add(q, std::move(*a));
+                return snapshot_.find(q);
+            }
+        }
         if (last_round_) {
             snapshot_.add(q, dns_answer{dns_status::TEMPFAIL, {}});
             return snapshot_.find(q);
@@ -99,6 +109,8 @@ private:
     dns_snapshot &snapshot_;
     std::vector<dns_query> &pending_;
     bool last_round_;
+    dns_cache *cache_;
+    std::optional<dns_cache::clock::time_point> now_;
     std::size_t misses_{0};
 };
 
@@ -201,35 +213,12 @@ void evaluation::set_reputation(core::reputation_map counts)
 
 step_status evaluation::step()
 {
-    // Queries the cache answers go into the snapshot and the checks run
-    // again at once; the host is asked only for the rest. Every pass counts
-    // as a round, so max_dns_rounds bounds this loop too.
-    for (;;) {
-        step_status st = step_once();
-        if (st == step_status::DONE || !cache_)
-            return st;
-        const auto now = dns_cache::clock::now();
-        std::vector<dns_query> misses;
-        for (auto &q : pending_) {
-            if (auto a = cache_->find(q, now))
-                snapshot_.add(std::move(q), std::move(*a));
-            else
-                misses.push_back(std::move(q));
-        }
-        pending_ = std::move(misses);
-        if (!pending_.empty())
-            return st;
-    }
-}
-
-step_status evaluation::step_once()
-{
     pending_.clear();
     const auto &cfg = eng_->cfg_;
     const auto &ds = *eng_->domains_;
     // After the last round every missing answer counts as a temporary
     // failure, so evaluation always ends (STYLE 2: cap rounds).
-    step_dns dns{snapshot_, pending_, rounds_ >= cfg.max_dns_rounds};
+    step_dns dns{snapshot_, pending_, rounds_ >= cfg.max_dns_rounds, cache_.get()};
     auto lookup = [&](dns_query q) { return dns.lookup(q); };
 
     report r;

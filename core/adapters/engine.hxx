@@ -81,7 +81,7 @@ public:
     create(std::shared_ptr<const engine> eng, core::delivery_facts facts,
            std::shared_ptr<core::dns_cache> cache = nullptr);
 
-    /** Run as far as the snapshot (and the cache) allows. */
+    /** Run as far as the snapshot and the cache allow. */
     [[nodiscard]] step_status step();
     /** Queries still needed after step() returned NEED_DNS. */
     [[nodiscard]] const std::vector<core::dns_query> &pending() const noexcept { return pending_; }
@@ -113,7 +113,6 @@ private:
     std::string mail_from_domain_;  ///< MAIL FROM domain as an A-label, for the policy
 
     void score(report &r) const;
-    step_status step_once();
 };
 
 } // namespace authweight::adapters

@@ -662,8 +662,10 @@ TEST(c_abi, reputation_rescores_like_an_evaluation_that_had_the_counts)
     // authweight_eval_reputation scores the finished report again (policy
     // only, no check re-run): the result must be the report of an
     // evaluation that was given the same counts in its facts from the start.
+    // No DNS cache: both evaluations ask for the same answers in as many rounds.
+    const char *config = R"({"whitelist": ["friend@example.org"], "dns_cache_ttl": 0})";
     ctx_owner ctx;
-    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_ctx_new(test_config, std::strlen(test_config), &ctx.p, nullptr));
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_ctx_new(config, std::strlen(config), &ctx.p, nullptr));
     const std::string facts = R"({"ip":"192.0.2.10","helo":"mail.example.org","mail_from":"friend@example.org",
         "tls_version":"TLSv1.3","tls_cipher":"TLS_AES_256_GCM_SHA384")";
     const std::string counts = R"({"example.org": {"spam": 40, "ham": 1}})";
