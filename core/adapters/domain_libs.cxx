@@ -9,10 +9,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 
 namespace authweight::adapters {
@@ -138,6 +141,40 @@ std::optional<std::string_view> ascii_name_problem(std::string_view name)
     return std::nullopt;
 }
 
+/**
+ * Results of a pure function of a name, remembered across messages: a
+ * worker meets the same sender domains again and again, and a remembered
+ * answer touches far less memory than libpsl's or ICU's tables. Bounded:
+ * forgotten wholesale when full. Thread-safe.
+ */
+class name_memo {
+public:
+    template <class F>
+    std::optional<std::string> get(std::string_view name, F &&compute) const
+    {
+        {
+            std::lock_guard lock{mu_};
+            if (auto it = map_.find(name); it != map_.end())
+                return it->second;
+        }
+        std::optional<std::string> value = compute();
+        std::lock_guard lock{mu_};
+        if (map_.size() >= max_entries)
+            map_.clear();
+        map_.emplace(std::string{name}, value);
+        return value;
+    }
+
+private:
+    static constexpr std::size_t max_entries = 4096;
+    struct hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
+    mutable std::mutex mu_;
+    mutable std::unordered_map<std::string, std::optional<std::string>, hash, std::equal_to<>> map_;
+};
+
 struct psl_deleter {
     void operator()(psl_ctx_t *p) const noexcept { psl_free(p); }
 };
@@ -153,7 +190,8 @@ struct casemap_deleter {
  * lookups take a const context; ICU documents that functions taking a const
  * USpoofChecker or const UCaseMap (uspoof_getSkeletonUTF8,
  * ucasemap_utf8ToLower) are thread-safe. Each services object owns its own
- * spoof checker, so one object may serve many threads at once.
+ * spoof checker, so one object may serve many threads at once; the memos
+ * lock.
  */
 class lib_domain_services final : public core::domain_services {
 public:
@@ -207,11 +245,14 @@ public:
 
     [[nodiscard]] result<std::string> registrable_domain(std::string_view alabel_domain) const override
     {
-        auto name = psl_input(alabel_domain);
-        const char *reg = name ? psl_registrable_domain(psl_, name->c_str()) : nullptr;
-        if (reg == nullptr)
+        auto reg = registrable_.get(alabel_domain, [&]() -> std::optional<std::string> {
+            auto name = psl_input(alabel_domain);
+            const char *r = name ? psl_registrable_domain(psl_, name->c_str()) : nullptr;
+            return r == nullptr ? std::nullopt : std::optional<std::string>{r};
+        });
+        if (!reg)
             return fail(error_code::NOT_FOUND, "no registrable domain in '" + capped(alabel_domain) + "'");
-        return std::string{reg};
+        return std::move(*reg);
     }
 
     [[nodiscard]] std::string public_suffix(std::string_view alabel_domain) const override
@@ -225,6 +266,12 @@ public:
     {
         if (utf8.size() > max_skeleton_input)
             return std::string{utf8};
+        return *skeletons_.get(utf8, [&] { return std::optional<std::string>{compute_skeleton(utf8)}; });
+    }
+
+private:
+    [[nodiscard]] std::string compute_skeleton(std::string_view utf8) const
+    {
         auto len = static_cast<int32_t>(utf8.size());
         // Confusable mappings expand a code point to at most a few (U+FDFA
         // is the worst case, 18), so retry once with the size ICU asks for.
@@ -244,7 +291,6 @@ public:
         return lower(skel);
     }
 
-private:
     /** Lower-case, without the root dot, NUL-free: libpsl wants lower-case
      *  UTF-8 or ACE and treats a trailing dot as part of the suffix. */
     static std::optional<std::string> psl_input(std::string_view domain)
@@ -283,6 +329,8 @@ private:
     std::unique_ptr<psl_ctx_t, psl_deleter> owned_psl_;   // null when psl_ is libpsl's builtin
     const psl_ctx_t *psl_;
     std::unique_ptr<USpoofChecker, spoof_deleter> spoof_;
+    name_memo registrable_;  ///< registrable_domain() answers
+    name_memo skeletons_;    ///< skeleton() answers
     std::unique_ptr<UCaseMap, casemap_deleter> casemap_;
 };
 
