@@ -479,6 +479,9 @@ end
 local function publish(task, ev)
   local verdict = ev:verdict(OPTION_LEN, REASON_LEN)
   ev:close()
+  if verdict.reputation_error then
+    reputation:fail(task, 'lookup', verdict.reputation_error)
+  end
   insert_symbols(task, verdict)
   add_authentication_results(task, verdict)
 end
@@ -598,6 +601,9 @@ local function authweight_callback(task)
   if not ev then
     rspamd_logger.infox(task, '%s: message not evaluated: %s', N, awc.cap(ev_err, 300))
     return
+  end
+  if reputation then
+    reputation:attach(task, ev)
   end
   run(task, ev, finish)
 end

@@ -384,6 +384,30 @@ AUTHWEIGHT_API int authweight_eval_reputation(authweight_eval *ev, const char *j
                                               char **errmsg) AUTHWEIGHT_NOEXCEPT;
 
 /**
+ * Attach an LMDB store (authweight_rep_open) to a fresh evaluation: once
+ * its checks are done, the evaluation looks its identities up there and
+ * scores their counts in the same step, so authweight_eval_reputation is
+ * not needed. A lookup that fails leaves the message scored without
+ * reputation; authweight_eval_reputation_error() says why. The evaluation
+ * keeps the store open for as long as it needs it.
+ * @param ev an evaluation not yet stepped
+ * @param rep the store
+ * @param now Unix time the counts decay to
+ * @return AUTHWEIGHT_OK, AUTHWEIGHT_E_INVAL (NULL pointer, already
+ *         stepped) or AUTHWEIGHT_E_NOMEM
+ */
+AUTHWEIGHT_API int authweight_eval_use_store(authweight_eval *ev, const authweight_rep *rep,
+                                             long long now) AUTHWEIGHT_NOEXCEPT;
+
+/**
+ * @param ev an evaluation whose authweight_eval_step() returned AUTHWEIGHT_OK
+ * @return why its attached store gave no counts (static until the
+ *         evaluation is freed), or NULL when it did, none is attached, or
+ *         the evaluation is not done
+ */
+AUTHWEIGHT_API const char *authweight_eval_reputation_error(const authweight_eval *ev) AUTHWEIGHT_NOEXCEPT;
+
+/**
  * @param ev an evaluation whose authweight_eval_step() returned AUTHWEIGHT_OK
  * @return the number of its authenticated identities (the report's
  *         reputation.identities); 0 in any other state or for NULL

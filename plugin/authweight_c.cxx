@@ -34,7 +34,9 @@ struct authweight_ctx {
 };
 
 struct authweight_rep {
-    std::unique_ptr<adapters::lmdb_store> store;
+    // Shared with the evaluations it is attached to (authweight_eval_use_store),
+    // so freeing the handle first is safe.
+    std::shared_ptr<adapters::lmdb_store> store;
     core::reputation_config cfg;
 };
 
@@ -540,6 +542,31 @@ AUTHWEIGHT_API int authweight_eval_reputation(authweight_eval *ev, const char *j
     }
 }
 
+AUTHWEIGHT_API int authweight_eval_use_store(authweight_eval *ev, const authweight_rep *rep, long long now) noexcept
+{
+    if (ev == nullptr || !ev->ev || rep == nullptr || !rep->store)
+        return AUTHWEIGHT_E_INVAL;
+    if (ev->st != authweight_eval::state::FRESH)
+        return AUTHWEIGHT_E_INVAL;
+    try {
+        ev->ev->use_reputation([store = rep->store, half_life = rep->cfg.half_life,
+                                t = static_cast<std::int64_t>(now)](const std::vector<std::string> &ids) {
+            return store->lookup(ids, t, half_life);
+        });
+        return AUTHWEIGHT_OK;
+    } catch (const std::bad_alloc &) {
+        return AUTHWEIGHT_E_NOMEM;
+    }
+}
+
+AUTHWEIGHT_API const char *authweight_eval_reputation_error(const authweight_eval *ev) noexcept
+{
+    if (ev == nullptr || !ev->ev || ev->st != authweight_eval::state::DONE)
+        return nullptr;
+    const auto &e = ev->ev->result().reputation_error;
+    return e.empty() ? nullptr : e.c_str();
+}
+
 AUTHWEIGHT_API size_t authweight_eval_identity_count(const authweight_eval *ev) noexcept
 {
     if (ev == nullptr || !ev->ev || ev->st != authweight_eval::state::DONE)
@@ -570,7 +597,7 @@ AUTHWEIGHT_API int authweight_rep_open(const authweight_ctx *ctx, const char *pa
         o.map_size_mib = static_cast<std::size_t>(rc.lmdb_map_size);
         if (o.path.empty())
             return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_rep_open: empty path");
-        auto *h = new authweight_rep{std::make_unique<adapters::lmdb_store>(std::move(o)), rc};
+        auto *h = new authweight_rep{std::make_shared<adapters::lmdb_store>(std::move(o)), rc};
         *out = h;
         return AUTHWEIGHT_OK;
     } catch (const std::bad_alloc &) {

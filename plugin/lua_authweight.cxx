@@ -1241,10 +1241,10 @@ int eval_set_reputation(lua_State *L)
     return 1;
 }
 
-rep_handle *check_rep(lua_State *L)
+rep_handle *check_rep(lua_State *L, int idx = 1)
 {
-    auto *h = static_cast<rep_handle *>(luaL_checkudata(L, 1, REP_MT));
-    luaL_argcheck(L, h->ptr != nullptr, 1, CLOSED_MSG);
+    auto *h = static_cast<rep_handle *>(luaL_checkudata(L, idx, REP_MT));
+    luaL_argcheck(L, h->ptr != nullptr, idx, CLOSED_MSG);
     return h;
 }
 
@@ -1323,38 +1323,6 @@ int rep_lookup(lua_State *L)
     return push_json(L, b->p, b->len);
 }
 
-/**
- * store:apply(ev, ids, now) -> found | nil, msg, code: look the identities
- * up and rescore the done evaluation with their counts, without the counts
- * passing through Lua; found is true when the store knew any of them.
- */
-int rep_apply(lua_State *L)
-{
-    rep_handle *h = check_rep(L);
-    eval_handle *ev = check_eval(L, 2);
-    lua_settop(L, 4); // what read_ids pushes must not pass for an argument
-    size_t n = 0;
-    const char **ids = read_ids(L, 3, &n);
-    long long now = check_time(L, 4);
-    buffer *b = new_buffer(L);
-    b->release = release_abi;
-    char *errmsg = nullptr;
-    int rc = authweight_rep_lookup(h->ptr, ids, n, now, &b->p, &b->len, &errmsg);
-    if (rc != AUTHWEIGHT_OK)
-        return push_abi_fail(L, rc, errmsg);
-    if (b->len > 2) { // "{}": nothing known, nothing to rescore
-        rc = authweight_eval_reputation(ev->ptr, b->p, b->len, &errmsg);
-        if (rc == AUTHWEIGHT_E_INVAL) {
-            authweight_free(errmsg);
-            return luaL_error(L, "authweight: reputation applied before the evaluation is done");
-        }
-        if (rc != AUTHWEIGHT_OK)
-            return push_abi_fail(L, rc, errmsg);
-    }
-    lua_pushboolean(L, b->len > 2);
-    return 1;
-}
-
 /** store:learn(ids, verdict, now[, queued]) -> true | nil, msg, code */
 int rep_learn(lua_State *L)
 {
@@ -1414,6 +1382,25 @@ int ctx_reputation_lesson(lua_State *L)
     lua_pushnumber(L, static_cast<lua_Number>(spam));
     lua_pushnumber(L, static_cast<lua_Number>(ham));
     return 2;
+}
+
+/**
+ * ev:use_store(store, now): before the first step, let the evaluation read
+ * its identities' counts from the LMDB store when its checks are done and
+ * score them in that step (verdict().reputation_error says why a failing
+ * store gave nothing).
+ */
+int eval_use_store(lua_State *L)
+{
+    eval_handle *h = check_eval(L);
+    rep_handle *rep = check_rep(L, 2);
+    long long now = check_time(L, 3);
+    int rc = authweight_eval_use_store(h->ptr, rep->ptr, now);
+    if (rc == AUTHWEIGHT_E_INVAL)
+        return luaL_error(L, "authweight: use_store after the evaluation was stepped");
+    if (rc != AUTHWEIGHT_OK)
+        return luaL_error(L, "authweight: use_store: %s", authweight_strerror(rc));
+    return 0;
 }
 
 /** ev:identities() -> {"example.org", ...}: the message's authenticated identities */
@@ -1499,6 +1486,10 @@ int eval_verdict(lua_State *L)
     else
         lua_pushliteral(L, "");
     lua_setfield(L, -2, "authentication_results");
+    if (const char *rep_err = authweight_eval_reputation_error(h->ptr)) {
+        push_capped(L, rep_err, 300);
+        lua_setfield(L, -2, "reputation_error");
+    }
     lua_createtable(L, table_hint(n), 0);
     for (size_t i = 0; i < n && i < static_cast<size_t>(INT_MAX); ++i) {
         const char *name = nullptr, *reason = nullptr;
@@ -1603,12 +1594,12 @@ extern "C" AW_EXPORT int luaopen_authweight_core(lua_State *L)
         {"verdict", eval_verdict},
         {"set_reputation", eval_set_reputation},
         {"identities", eval_identities},
+        {"use_store", eval_use_store},
         {"close", eval_close},
         {nullptr, nullptr},
     };
     static const luaL_Reg rep_methods[] = {
         {"lookup", rep_lookup},
-        {"apply", rep_apply},
         {"learn", rep_learn},
         {"flush", rep_flush},
         {"close", rep_close},

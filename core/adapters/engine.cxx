@@ -352,6 +352,17 @@ step_status evaluation::step()
         r.whitelist_entry = eng_->wl_.match(r.from.author.local_part, r.from.author.domain);
 
     r.reputation_identities = reputation_identities(r.auth, from_domain, cfg.reputation, &ds);
+    if (reputation_source_ && !r.reputation_identities.empty()) {
+        std::vector<std::string> names;
+        for (const auto &id : r.reputation_identities)
+            names.push_back(id.name);
+        if (auto found = reputation_source_(names)) {
+            for (auto &[id, counts] : *found)
+                facts_.reputation.insert_or_assign(id, counts);
+        } else {
+            r.reputation_error = found.error().message();
+        }
+    }
     mail_from_domain_ = mail_from_domain;
     score(r);
     r.dns_rounds = rounds_;

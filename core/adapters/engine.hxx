@@ -18,7 +18,9 @@
 #include "authweight/facts.hxx"
 #include "authweight/policy.hxx"
 
+#include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace authweight::adapters {
@@ -44,6 +46,9 @@ struct report {
     std::vector<core::reputation_identity> reputation_identities;
     /** The counts the host gave (set_reputation) for those identities. */
     core::reputation_map reputation_counts;
+    /** Why the attached reputation source gave no counts; empty if it did
+     *  (or none is attached). The message is then scored without them. */
+    std::string reputation_error;
 };
 
 class engine {
@@ -72,6 +77,11 @@ private:
 
 enum class step_status { DONE, NEED_DNS };
 
+/** Counts of identities from an embedded store, read in the step that
+ *  finishes an evaluation: identities -> the counts found. */
+using reputation_source =
+    std::function<core::result<core::reputation_map>(const std::vector<std::string> &identities)>;
+
 class evaluation {
 public:
     /** @return BAD_INPUT for an invalid client IP or an unparseable message.
@@ -80,6 +90,12 @@ public:
     [[nodiscard]] static core::result<std::unique_ptr<evaluation>>
     create(std::shared_ptr<const engine> eng, core::delivery_facts facts,
            std::shared_ptr<core::dns_cache> cache = nullptr);
+
+    /** Before the first step: when the checks are done, look the
+     *  identities up in `source` and score them in the same step, so the
+     *  host need not call set_reputation (report.reputation_error says why
+     *  a failing source gave nothing). */
+    void use_reputation(reputation_source source) { reputation_source_ = std::move(source); }
 
     /** Run as far as the snapshot and the cache allow. */
     [[nodiscard]] step_status step();
@@ -101,6 +117,7 @@ private:
     evaluation(std::shared_ptr<const engine> eng, core::delivery_facts facts);
     std::shared_ptr<const engine> eng_;
     std::shared_ptr<core::dns_cache> cache_;
+    reputation_source reputation_source_;
     core::delivery_facts facts_;
     core::header_block headers_;
     core::dns_snapshot snapshot_;

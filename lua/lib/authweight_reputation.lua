@@ -176,23 +176,34 @@ function exports:lookup(task, ids, callback)
 end
 
 --[[[
+-- @method reputation:attach(task, ev)
+-- Before a fresh evaluation is stepped: with LMDB, let the core read its
+-- identities' counts from the store and score them in the step that
+-- finishes it (no lookup or rescoring afterwards). Redis answers
+-- asynchronously, so it is looked up in apply().
+--]]
+function exports:attach(task, ev)
+  if self.backend ~= 'lmdb' then
+    return
+  end
+  local store, err = self:lmdb_store()
+  if not store then
+    return self:fail(task, 'lookup', err)
+  end
+  ev:use_store(store, now())
+end
+
+--[[[
 -- @method reputation:apply(task, ev, ids, callback)
--- Rescore the done evaluation `ev` with the counts of its identities `ids`,
--- then callback(). A store that fails, or counts the core refuses, leave
--- the verdict as it was (logged). LMDB reads and rescores in the core at
--- once; Redis calls back when every GET has answered.
+-- After the evaluation is done: callback() once its verdict is weighed
+-- by its identities' counts. With LMDB the core has applied them already
+-- (a store failure comes back as the verdict's reputation_error); with Redis
+-- they are looked up and the
+-- evaluation is rescored. A store that fails, or counts the core refuses,
+-- leave the verdict as it was.
 --]]
 function exports:apply(task, ev, ids, callback)
   if self.backend == 'lmdb' then
-    local store, err = self:lmdb_store()
-    local found
-    if store then
-      found, err = store:apply(ev, ids, now())
-    end
-    if found == nil then
-      self:fail(task, 'lookup', err)
-    end
-    lua_util.debugm(self.N, task, 'reputation of %s: %s', ids, found and 'known' or 'unknown')
     return callback()
   end
   self:lookup(task, ids, function(counts)

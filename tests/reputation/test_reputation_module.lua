@@ -30,8 +30,7 @@ local message = "From: Friend <friend@example.org>\r\nTo: a@b.example\r\nSubject
   .. "Message-ID: <1@example.org>\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\n\r\nhello\r\n"
 local facts = { ip = "192.0.2.10", helo = "mail.example.org", mail_from = "friend@example.org", message = message }
 
-local function evaluate(f)
-  local ev = assert(ctx:evaluate(f))
+local function evaluate_ev(ev)
   for _ = 1, 40 do
     local state, queries = ev:step()
     if state == "done" then return ev end
@@ -45,6 +44,10 @@ local function evaluate(f)
     end
   end
   error("no verdict")
+end
+
+local function evaluate(f)
+  return evaluate_ev(assert(ctx:evaluate(f)))
 end
 
 local function symbol(report, name)
@@ -89,18 +92,25 @@ check(symbol(ev:report(), "AUTHW_REP_BAD") == nil, "unproven identity ignored")
 local okc, err = ev:set_reputation({ ["Not A Domain"] = { spam = 1, ham = 0 } })
 check(okc == nil and type(err) == "string", "bad identity rejected", err)
 
--- store:apply: the lookup and the rescoring in one call, the same score.
-local applied = evaluate(facts)
-check(store:apply(applied, ids, now) == true, "apply finds the identity")
-local via_apply = symbol(applied:report(), "AUTHW_REP_BAD")
-check(via_apply and math.abs(via_apply.score - 4.0 * 0.75) < 1e-9, "apply scores like lookup + set_reputation",
-  via_apply and via_apply.score)
-local unknown = evaluate(facts)
-check(store:apply(unknown, { "other.example" }, now) == false, "apply with an unknown identity")
-check(symbol(unknown:report(), "AUTHW_REP_BAD") == nil and symbol(unknown:report(), "AUTHW_REP_GOOD") == nil,
-  "an unknown identity leaves the verdict alone")
-local fresh = assert(ctx:evaluate(facts))
-check(not pcall(store.apply, store, fresh, ids, now), "apply before the evaluation is done raises")
+-- ev:use_store: the store read and the counts scored in the step that
+-- finishes the evaluation, the same score as lookup + set_reputation.
+local attached = assert(ctx:evaluate(facts))
+attached:use_store(store, now)
+attached = evaluate_ev(attached)
+local via_store = symbol(attached:report(), "AUTHW_REP_BAD")
+check(via_store and math.abs(via_store.score - 4.0 * 0.75) < 1e-9, "use_store scores like lookup + set_reputation",
+  via_store and via_store.score)
+check(attached:verdict().reputation_error == nil, "no reputation_error from a working store")
+check(not pcall(attached.use_store, attached, store, now), "use_store after stepping raises")
+-- A store that cannot be read: scored without reputation, and says why.
+local broken_store = assert(ctx:reputation_store(tmpdir .. "/no/such/dir/y.mdb"))
+local unread = assert(ctx:evaluate(facts))
+unread:use_store(broken_store, now)
+unread = evaluate_ev(unread)
+check(symbol(unread:report(), "AUTHW_REP_BAD") == nil, "a failing store gives no AUTHW_REP_BAD")
+local rerr = unread:verdict().reputation_error
+check(type(rerr) == "string" and rerr:find("no/such/dir", 1, true) ~= nil, "reputation_error names the store", rerr)
+broken_store:close()
 
 -- Counts given with the facts score the same way.
 local f2 = {}
