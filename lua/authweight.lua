@@ -527,6 +527,11 @@ local function answer(ev, q, results, dns_err)
 end
 
 local function run(task, ev, on_done)
+  -- A message whose answers the context's DNS cache holds is done at once.
+  local state, queries = ev:step()
+  if state == 'done' then
+    return on_done(task, ev)
+  end
   local st = { round = 0, sent = 0, done = false, start = rspamd_util.get_ticks() }
   local resolver = task:get_resolver()
 
@@ -535,7 +540,9 @@ local function run(task, ev, on_done)
     -- answered locally (limits) loop at once. The core's round limit
     -- bounds the passes.
     for _ = 1, settings.max_dns_rounds + 2 do
-      local state, queries = ev:step()
+      if not state then
+        state, queries = ev:step()
+      end
       if state == 'done' then
         st.done = true
         on_done(task, ev)
@@ -546,6 +553,7 @@ local function run(task, ev, on_done)
         rspamd_logger.errx(task, '%s: evaluation failed: %s', N, queries)
         return
       end
+      state = nil -- the next pass steps again
       st.round = st.round + 1
       local over_time = rspamd_util.get_ticks() - st.start > time_limit
       local pending, scheduling = 0, true
