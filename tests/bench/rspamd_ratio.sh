@@ -18,7 +18,8 @@
 # loopback with the same private unbound serving the corpus zone; while one
 # is measured the others idle. Each round scans the corpus once through each
 # instance, in an order that rotates from round to round, after one
-# unmeasured warm-up pass each. The ratios are those of the medians.
+# unmeasured warm-up pass each. The ratios are those of the medians, then
+# the median of each round's own ratios (and by the worker's CPU time).
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=$(cd "${1:-${AUTHWEIGHT_BUILD_DIR:-$top/build}}" && pwd)
@@ -77,9 +78,10 @@ for mode in off native rspamd; do
 done
 unbound_pid=$(cat "$work/run/unbound.pid")
 
-declare -A rates=() cpus=()
+declare -A rates=() cpus=() paired=()
 orders=("off native rspamd" "native rspamd off" "rspamd off native")
 for r in $(seq 1 "$rounds"); do
+  declare -A this=()
   for mode in ${orders[$(((r - 1) % 3))]}; do
     w0=$(cpu_ns "${worker[$mode]}")
     u0=$(cpu_ns "$unbound_pid")
@@ -88,10 +90,16 @@ for r in $(seq 1 "$rounds"); do
     u1=$(cpu_ns "$unbound_pid")
     rate=$(awk '{print $5}' <<<"$line")
     rates[$mode]="${rates[$mode]:-} $rate"
+    this[$mode]=$rate
     # CPU per message of the rspamd worker and of the DNS server, in ms
     cpu=$(awk -v w=$((w1 - w0)) -v u=$((u1 - u0)) -v n="$count" 'BEGIN {printf "%.3f %.3f", w / 1e6 / n, u / 1e6 / n}')
     cpus[$mode]="${cpus[$mode]:-} ${cpu%% *}"
     printf 'round %d  %-7s %s; cpu/msg: worker %s ms, unbound %s ms\n' "$r" "$mode" "$line" "${cpu%% *}" "${cpu##* }"
+  done
+  # The round's own ratios: its three passes ran back to back, so a
+  # machine that slows down or speeds up between rounds cancels out.
+  for mode in native rspamd; do
+    paired[$mode]="${paired[$mode]:-} $(awk -v a="${this[$mode]}" -v b="${this[off]}" 'BEGIN {printf "%.4f", a / b}')"
   done
 done
 
@@ -112,5 +120,7 @@ printf 'rspamd worker CPU per message (median): disabled %s ms, native %s ms, au
 # client shares the cores) disturbs less than the message rate.
 printf 'ratio by worker CPU: native %.3f, auth_source=rspamd %.3f\n' \
   "$(awk -v a="$coff" -v b="$cnat" 'BEGIN {print a / b}')" "$(awk -v a="$coff" -v b="$crsp" 'BEGIN {print a / b}')"
+printf 'median of the rounds'"'"' own ratios (msg/s): native %.3f, auth_source=rspamd %.3f\n' \
+  "$(median <<<"${paired[native]}")" "$(median <<<"${paired[rspamd]}")"
 errors=$(for mode in native rspamd; do AW_RSPAMD_TAG=$mode; grep -hiE "call to .* failed|init of .* failed|load of .* failed" "$work/$mode/log/rspamd.log" || true; done)
 [ -z "$errors" ] || { echo "rspamd logged Lua errors:"; printf '%s\n' "$errors" | head; }
