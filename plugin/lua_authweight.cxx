@@ -1426,11 +1426,6 @@ int l_reputation_redis_script(lua_State *L)
     return 1;
 }
 
-/**
- * ev:verdict() -> {score=, aligned=, dns_rounds=, symbols={{name=, score=,
- * reason=, options={...}}, ...}}: what a host inserts, read straight from
- * the evaluation rather than through the report's JSON.
- */
 /** Untrusted text for a symbol option or a log line: control characters
  *  become spaces, and past `cap` bytes it is cut and ends in "...". */
 void push_capped(lua_State *L, const char *s, size_t cap)
@@ -1439,27 +1434,24 @@ void push_capped(lua_State *L, const char *s, size_t cap)
     const bool cut = n > cap;
     if (cut)
         n = cap;
-    bool clean = true;
-    for (size_t i = 0; i < n && clean; ++i)
-        clean = !(static_cast<unsigned char>(s[i]) < 0x20 || s[i] == 0x7f);
-    if (clean && !cut) {
-        lua_pushlstring(L, s, n);
-        return;
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (size_t i = 0; i < n; ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        luaL_addchar(&b, c < 0x20 || c == 0x7f ? ' ' : s[i]);
     }
-    std::string out(s, n);
-    for (auto &c : out)
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-            c = ' ';
     if (cut)
-        out += "...";
-    lua_pushlstring(L, out.data(), out.size());
+        luaL_addstring(&b, "...");
+    luaL_pushresult(&b);
 }
 
 /**
  * ev:verdict([option_len, reason_len]) -> {score=, aligned=, dns_rounds=,
- * authentication_results=, symbols={{name=, score=, reason=, options={}}}}.
- * With the lengths, options and reasons come ready for rspamd: one line
- * each, capped (push_capped), and empty options left out.
+ * authentication_results=, [reputation_error=,] symbols={{name=, score=,
+ * reason=, options={...}}, ...}}: what a host inserts, read straight from
+ * the evaluation rather than through the report's JSON. With the lengths,
+ * options and reasons come ready for rspamd: one line each, capped
+ * (push_capped), and empty options left out.
  */
 int eval_verdict(lua_State *L)
 {

@@ -197,10 +197,9 @@ end
 -- @method reputation:apply(task, ev, ids, callback)
 -- After the evaluation is done: callback() once its verdict is weighed
 -- by its identities' counts. With LMDB the core has applied them already
--- (a store failure comes back as the verdict's reputation_error); with Redis
--- they are looked up and the
--- evaluation is rescored. A store that fails, or counts the core refuses,
--- leave the verdict as it was.
+-- (a store failure comes back as the verdict's reputation_error); with
+-- Redis they are looked up and the evaluation is rescored. A store that
+-- fails, or counts the core refuses, leave the verdict as it was.
 --]]
 function exports:apply(task, ev, ids, callback)
   if self.backend == 'lmdb' then
