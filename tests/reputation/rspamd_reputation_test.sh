@@ -8,14 +8,16 @@
 # up with AUTHW_REP_BAD; a sender of ham with AUTHW_REP_GOOD; a forger of
 # their From (no DKIM, SPF fail) neither borrows their reputation nor
 # changes it; the two workers updating one identity at the same time lose
-# no update (the count matches the messages sent).
+# no update (the count matches the messages sent); rspamc learn_spam
+# through the controller reaches the store via a classifier learn_condition.
 # lmdb:  kill -9 of rspamd in the middle of learning leaves a store that
-#        opens, is consistent, and learns on after a restart.
+#        opens, is consistent, and learns on after a restart; the Bayes
+#        classifier that carries learn_condition keeps its statistics in
+#        SQLite.
 # redis: a redis-server started here on loopback through the admin's
 #        local.d/redis.conf; keys carry the TTL; Redis stopped mid-run:
 #        messages are still scored and the failure is logged once per
-#        interval; Redis back: learning resumes; rspamc learn_spam through
-#        the controller reaches the store via a classifier learn_condition.
+#        interval; Redis back: learning resumes.
 set -euo pipefail
 [ $# -ge 2 ] || { echo "usage: $0 BUILD_DIR lmdb|redis [WORK_DIR]" >&2; exit 2; }
 build=$(cd "$1" && pwd)
@@ -79,19 +81,27 @@ aw_rspamd_prepare "$data/local.d"
   [ "$mode" = redis ] && echo '  backend = "redis";'
   echo "}"
 } >"$AW_CONF/local.d/authweight.conf"
-if [ "$mode" = redis ]; then
-  echo "servers = \"127.0.0.1:$redis_port\";" >"$AW_CONF/local.d/redis.conf"
-  # The learn path: rspamc learn_spam runs the classifiers only; their
-  # learn_condition hands the task to the plugin (README "Reputation").
-  cat >"$AW_CONF/local.d/classifier-bayes.conf" <<'EOF'
-learn_condition = <<EOD
+# The learn path: rspamc learn_spam runs the classifiers only; their
+# learn_condition hands the task to the plugin (README "Reputation").
+learn_condition='learn_condition = <<EOD
 return function(task, is_spam, is_unlearn)
   local aw = rspamd_plugins and rspamd_plugins.authweight
   if aw and aw.learn then aw.learn(task, is_spam) end
   return require("lua_bayes_learn").can_learn(task, is_spam, is_unlearn)
 end
-EOD
-EOF
+EOD'
+if [ "$mode" = redis ]; then
+  echo "servers = \"127.0.0.1:$redis_port\";" >"$AW_CONF/local.d/redis.conf"
+  printf '%s\n' "$learn_condition" >"$AW_CONF/local.d/classifier-bayes.conf"
+else
+  # Without Redis, rspamd's Bayes classifier (which learn_condition belongs
+  # to) keeps its statistics in SQLite.
+  {
+    echo 'backend = "sqlite3";'
+    echo "statfile { symbol = \"BAYES_HAM\"; spam = false; path = \"$(aw_rspamd_home)/db/bayes.ham.sqlite\"; }"
+    echo "statfile { symbol = \"BAYES_SPAM\"; spam = true; path = \"$(aw_rspamd_home)/db/bayes.spam.sqlite\"; }"
+    printf '%s\n' "$learn_condition"
+  } >"$AW_CONF/override.d/classifier-bayes.conf"
 fi
 # The plugin's debug lines (identities and the counts looked up) explain
 # a failed expectation.
@@ -259,17 +269,18 @@ else
     sleep 1
   done
   if [ -n "$resumed" ]; then ok "Redis back: learning resumed after $resumed message(s)"; else bad "Redis back: nothing learned"; fi
-  # The learn path: rspamc learn_spam through the controller.
-  rspamc -h "127.0.0.1:$AW_CONTROLLER_PORT" -t 30 learn_spam "$AW_DIR/msg/ham-learnt.eml" >"$results/learn.out" 2>&1 || true
-  learnt=
-  for _ in $(seq 1 20); do
-    learnt=$(record learnt.example spam)
-    [ -n "$learnt" ] && break
-    sleep 0.5
-  done
-  if near "$learnt" 1; then ok "rspamc learn_spam taught learnt.example (spam $learnt)"; else
-    bad "rspamc learn_spam: learnt.example spam '$learnt' ($(head -c 300 "$results/learn.out"))"; fi
 fi
+
+# The learn path, both backends: rspamc learn_spam through the controller.
+rspamc -h "127.0.0.1:$AW_CONTROLLER_PORT" -t 30 learn_spam "$AW_DIR/msg/ham-learnt.eml" >"$results/learn.out" 2>&1 || true
+learnt=
+for _ in $(seq 1 20); do
+  learnt=$(record learnt.example spam)
+  [ -n "$learnt" ] && break
+  sleep 0.5
+done
+if near "$learnt" 1; then ok "rspamc learn_spam taught learnt.example (spam $learnt)"; else
+  bad "rspamc learn_spam: learnt.example spam '$learnt' ($(head -c 300 "$results/learn.out"))"; fi
 
 # ---- checks on the answers, the trust budget, the log -----------------------------------
 echo '{}' >"$AW_DIR/config.json"
