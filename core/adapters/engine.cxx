@@ -286,26 +286,20 @@ step_status evaluation::step()
     // the queries of all of them go out in one round.
     // A check that met no missing answer has its final result (it reads
     // nothing but the snapshot, which only grows): later steps reuse it.
-    spf_request sreq{conn.client_ip, conn.helo, facts_.envelope.mail_from, "unknown"};
-    if (facts_.given_spf) {
-        r.auth.spf = *facts_.given_spf;
-    } else if (spf_done_) {
-        r.auth.spf = *spf_done_;
-    } else {
+    auto final_once = [&dns](auto &done, auto &&check) {
+        if (done)
+            return *done;
         const auto misses = dns.misses();
-        r.auth.spf = check_spf(sreq, dns);
+        auto result = check();
         if (dns.misses() == misses)
-            spf_done_ = r.auth.spf;
-    }
+            done = result;
+        return result;
+    };
+    spf_request sreq{conn.client_ip, conn.helo, facts_.envelope.mail_from, "unknown"};
+    r.auth.spf = facts_.given_spf ? *facts_.given_spf
+                                  : final_once(spf_done_, [&] { return check_spf(sreq, dns); });
     if (facts_.has_message) {
-        if (senderid_done_) {
-            r.auth.senderid = *senderid_done_;
-        } else {
-            const auto misses = dns.misses();
-            r.auth.senderid = check_senderid(sreq, headers_, dns);
-            if (dns.misses() == misses)
-                senderid_done_ = r.auth.senderid;
-        }
+        r.auth.senderid = final_once(senderid_done_, [&] { return check_senderid(sreq, headers_, dns); });
         if (facts_.given_dkim) {
             r.auth.dkim = *facts_.given_dkim;
         } else if (dkim_done_) {

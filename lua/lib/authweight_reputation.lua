@@ -26,6 +26,7 @@ Installed as /usr/share/rspamd/lualib/authweight_reputation.lua.
 local rspamd_logger = require "rspamd_logger"
 local rspamd_util = require "rspamd_util"
 local lua_util = require "lua_util"
+local awc = require "authweight_common"
 
 local exports = {}
 
@@ -119,27 +120,15 @@ end
 
 --[[[
 -- @method reputation:lookup(task, ids, callback)
--- Look the identities up; callback(counts) with {identity = {spam=, ham=}}
--- for those found, or nil when the store failed. LMDB calls back at once;
--- Redis when every GET has answered.
+-- Look the identities up in Redis; callback(counts) with {identity =
+-- {spam=, ham=}} for those found, or nil when the store failed, once every
+-- GET has answered. (LMDB is read by the core: attach().)
 --]]
 function exports:lookup(task, ids, callback)
   if #ids == 0 then
     return callback({})
   end
   local t = now()
-  if self.backend == 'lmdb' then
-    local store, err = self:lmdb_store()
-    local counts
-    if store then
-      counts, err = store:lookup(ids, t)
-    end
-    if not counts then
-      self:fail(task, 'lookup', err)
-    end
-    return callback(counts)
-  end
-
   local pending, counts, failures = #ids, {}, 0
   local function done()
     pending = pending - 1
@@ -211,7 +200,7 @@ function exports:apply(task, ev, ids, callback)
       local ok, state, err = pcall(ev.set_reputation, ev, counts)
       if not (ok and state == 'done') then
         rspamd_logger.errx(task, '%s: reputation not applied: %s', self.N,
-            tostring(ok and (err or state) or state):gsub('%c', ' '):sub(1, 300))
+            awc.cap(tostring(ok and (err or state) or state), 300))
       end
     end
     callback()
