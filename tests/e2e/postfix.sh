@@ -51,8 +51,14 @@ fail() {
 }
 
 aw_env_init "$work" "$build"
-pf=$work/postfix
-mkdir -p "$work/keys" "$work/smtp" "$pf"
+# Postfix's daemons run as mail_owner and deliver as nobody, so they must
+# reach their directories: a checkout under a private directory (mktemp -d,
+# mode 700) does not let them. Postfix's tree lives in a directory of its
+# own, removed at exit.
+pf=$(mktemp -d /var/tmp/authweight-postfix.XXXXXX)
+chmod 755 "$pf"
+trap 'aw_env_stop; rm -rf "$pf"' EXIT
+mkdir -p "$work/keys" "$work/smtp"
 
 # ---- DNS zone and DKIM-signed messages -------------------------------------------
 
@@ -116,7 +122,7 @@ master=$(postconf -c "$conf" -h daemon_directory)/master
 aw_spawn postfix setsid "$master" -c "$conf" -d
 for _ in $(seq 1 300); do port_open "$SMTP_PORT" && break; sleep 0.1; done
 port_open "$SMTP_PORT" || {
-  cat "$work/log/postfix.out" "$pf/maillog" >&2 2>/dev/null
+  cat "$work/log/postfix.out" "$pf/maillog" >&2 2>/dev/null || true
   aw_die "Postfix does not listen on 127.0.0.1:$SMTP_PORT"
 }
 ok "Postfix $(postconf -c "$conf" -h mail_version) on 127.0.0.1:$SMTP_PORT, milter rspamd on 127.0.0.1:$MILTER_PORT"
