@@ -334,6 +334,26 @@ struct record_deleter {
     void operator()(SPF_record_t *r) const noexcept { SPF_record_free(r); }
 };
 
+/** The record a check of `kind` reads among a name's TXT strings. */
+core::spf_selection select_record(record_kind kind, const std::vector<std::string> &txt)
+{
+    switch (kind) {
+    case record_kind::SENDERID_MFROM: return core::select_senderid_record(txt, core::senderid_scope::MFROM);
+    case record_kind::SENDERID_PRA: return core::select_senderid_record(txt, core::senderid_scope::PRA);
+    case record_kind::SPF1: break;
+    }
+    return core::select_spf_record(txt);
+}
+
+/** Inputs equal but for the kind of record read. */
+bool same_but_kind(const check_input &a, const check_input &b)
+{
+    return a.client_ip == b.client_ip && a.sender == b.sender && a.local_part == b.local_part &&
+           a.sender_domain == b.sender_domain && a.domain == b.domain && a.helo == b.helo &&
+           a.receiver == b.receiver && a.want_explanation == b.want_explanation &&
+           a.default_explanation == b.default_explanation;
+}
+
 // ---------------------------------------------------------------------------
 // One check_host() evaluation.
 
@@ -384,6 +404,8 @@ public:
     std::string validated_name(std::string_view domain) override;
 
     void internal_error() noexcept { internal_ = true; }
+    /** The names whose TXT records fetch() read, in order. */
+    std::vector<std::string> take_names() noexcept { return std::move(names_); }
 
 private:
     const dns_answer *ask(const std::string &name, dns_type type);
@@ -435,6 +457,7 @@ private:
     long last_exp_token_{-1};
 
     std::optional<std::vector<std::string>> validated_;
+    std::vector<std::string> names_;
 };
 
 const dns_answer *evaluation::ask(const std::string &name, dns_type type)
@@ -543,6 +566,7 @@ std::string evaluation::validated_name(std::string_view domain)
 fetched evaluation::fetch(const std::string &name)
 {
     fetched f;
+    names_.push_back(name);
     if (!core::spf_queryable_name(name)) {
         f.status = fetch_status::NO_RECORD;
         f.why = "'" + name.substr(0, 100) + "' is not a valid domain name";
@@ -566,16 +590,7 @@ fetched evaluation::fetch(const std::string &name)
         f.why = "DNS failure for " + name + " TXT";
         return f;
     }
-    core::spf_selection sel;
-    switch (in_.kind) {
-    case record_kind::SPF1: sel = core::select_spf_record(a->records); break;
-    case record_kind::SENDERID_MFROM:
-        sel = core::select_senderid_record(a->records, core::senderid_scope::MFROM);
-        break;
-    case record_kind::SENDERID_PRA:
-        sel = core::select_senderid_record(a->records, core::senderid_scope::PRA);
-        break;
-    }
+    const core::spf_selection sel = select_record(in_.kind, a->records);
     if (sel.state == core::spf_selection::status::NONE) {
         f.status = fetch_status::NO_RECORD;
         f.why = "no SPF record at " + name;
@@ -1172,9 +1187,41 @@ private:
 
 } // namespace
 
-check_output check_host(const check_input &in, core::dns_source &dns) noexcept
+const check_output *check_memo::find(const check_input &in, core::dns_source &dns)
+{
+    for (const auto &e : entries_) {
+        if (!same_but_kind(e.in, in))
+            continue;
+        const bool same = std::all_of(e.names.begin(), e.names.end(), [&](const std::string &name) {
+            // Read before, so in the snapshot: no query is asked here.
+            const dns_answer *a = dns.lookup(dns_query{core::dns_snapshot::normalize_name(name), dns_type::TXT});
+            if (a == nullptr)
+                return false;
+            if (a->status != dns_status::OK)
+                return true; // no record, whatever the kind
+            const auto x = select_record(e.in.kind, a->records);
+            const auto y = select_record(in.kind, a->records);
+            return x.state == y.state && (x.state != core::spf_selection::status::ONE || x.index == y.index);
+        });
+        if (same) {
+            ++reused_;
+            return &e.out;
+        }
+    }
+    return nullptr;
+}
+
+void check_memo::keep(const check_input &in, const check_output &out, std::vector<std::string> names)
+{
+    entries_.push_back(entry{in, out, std::move(names)});
+}
+
+check_output check_host(const check_input &in, core::dns_source &dns, check_memo *memo) noexcept
 {
     try {
+        if (memo != nullptr)
+            if (const check_output *earlier = memo->find(in, dns))
+                return *earlier;
         check_output out;
         auto ip = parse_client(in.client_ip);
         if (!ip) {
@@ -1189,7 +1236,10 @@ check_output check_host(const check_input &in, core::dns_source &dns) noexcept
         }
         evaluation ev{in, dns, *ip, ts};
         current_guard guard{ts, &ev};
-        return ev.run();
+        out = ev.run();
+        if (memo != nullptr && out.complete)
+            memo->keep(in, out, ev.take_names());
+        return out;
     } catch (...) {
         check_output out;
         out.result = auth_result::TEMPERROR;

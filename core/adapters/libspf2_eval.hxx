@@ -37,6 +37,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace authweight::adapters::libspf2 {
 
@@ -78,11 +79,41 @@ inline constexpr int max_mx_names = 10;
 inline constexpr int max_ptr_names = 10;
 
 /**
+ * The complete check_host() outputs of one message, for its other checks.
+ * SPF, Sender ID's mfrom scope and often its PRA check the same sender at
+ * the same domain; they differ only in the record each selects at a name
+ * (v=spf1, or an spf2.0 record of the scope). A check whose other inputs
+ * equal an earlier one's, and that selects the same record at every name
+ * the earlier one read, would repeat it step for step: it takes its output.
+ */
+class check_memo {
+public:
+    /** How many checks took an earlier output. */
+    [[nodiscard]] std::size_t reused() const noexcept { return reused_; }
+
+    /** An earlier output `in` may take, or nullptr. */
+    [[nodiscard]] const check_output *find(const check_input &in, core::dns_source &dns);
+    /** Keep a complete output and the names whose TXT records it read. */
+    void keep(const check_input &in, const check_output &out, std::vector<std::string> names);
+
+private:
+    struct entry {
+        check_input in;
+        check_output out;
+        std::vector<std::string> names;
+    };
+    std::vector<entry> entries_;
+    std::size_t reused_{0};
+};
+
+/**
  * Evaluate check_host() for `in` over `dns`. Never blocks, never throws.
+ * With a memo, an earlier check's output is taken where it applies.
  * DIAGNOSTICS: an invalid client address or <domain> gives none; a missing
  * answer gives complete = false; a library failure gives temperror with the
  * reason "internal error".
  */
-[[nodiscard]] check_output check_host(const check_input &in, core::dns_source &dns) noexcept;
+[[nodiscard]] check_output check_host(const check_input &in, core::dns_source &dns,
+                                      check_memo *memo = nullptr) noexcept;
 
 } // namespace authweight::adapters::libspf2

@@ -137,7 +137,8 @@ void fill(spf_trace *trace, const libspf2::check_output &r)
 
 } // namespace
 
-core::spf_outcome check_spf(const spf_request &req, core::dns_source &dns, spf_trace *trace)
+core::spf_outcome check_spf(const spf_request &req, core::dns_source &dns, spf_trace *trace,
+                            libspf2::check_memo *memo)
 {
     core::spf_outcome out;
     const smtp_identity id = identity_of(req);
@@ -150,7 +151,7 @@ core::spf_outcome check_spf(const spf_request &req, core::dns_source &dns, spf_t
             *trace = spf_trace{};
         return out;
     }
-    const auto r = libspf2::check_host(input_for(req, id, libspf2::record_kind::SPF1), dns);
+    const auto r = libspf2::check_host(input_for(req, id, libspf2::record_kind::SPF1), dns, memo);
     out.result = r.result;
     out.reason = r.reason;
     fill(trace, r);
@@ -158,7 +159,8 @@ core::spf_outcome check_spf(const spf_request &req, core::dns_source &dns, spf_t
 }
 
 core::senderid_outcome check_senderid(const spf_request &req, const core::header_block &headers,
-                                      core::dns_source &dns, spf_trace *pra_trace, spf_trace *mfrom_trace)
+                                      core::dns_source &dns, spf_trace *pra_trace, spf_trace *mfrom_trace,
+                                      libspf2::check_memo *memo)
 {
     core::senderid_outcome out;
     std::string pra_reason;
@@ -171,7 +173,7 @@ core::senderid_outcome check_senderid(const spf_request &req, const core::header
         id.local_part = printable(pra.address.local_part);
         id.sender = id.local_part + "@" + id.domain;
         if (d && core::spf_valid_identity_domain(*d)) {
-            const auto r = libspf2::check_host(input_for(req, id, libspf2::record_kind::SENDERID_PRA), dns);
+            const auto r = libspf2::check_host(input_for(req, id, libspf2::record_kind::SENDERID_PRA), dns, memo);
             out.result = r.result;
             pra_reason = r.reason;
             fill(pra_trace, r);
@@ -189,7 +191,7 @@ core::senderid_outcome check_senderid(const spf_request &req, const core::header
     const smtp_identity id = identity_of(req);
     std::string mfrom_reason = id.why;
     if (id.usable) {
-        const auto r = libspf2::check_host(input_for(req, id, libspf2::record_kind::SENDERID_MFROM), dns);
+        const auto r = libspf2::check_host(input_for(req, id, libspf2::record_kind::SENDERID_MFROM), dns, memo);
         out.mfrom_result = r.result;
         mfrom_reason = r.reason;
         fill(mfrom_trace, r);

@@ -14,6 +14,10 @@
 
 namespace authweight::adapters {
 
+namespace libspf2 {
+class check_memo;
+}
+
 struct spf_request {
     std::string client_ip;                 ///< text form, required for a result other than none
     std::string helo;                      ///< HELO/EHLO argument
@@ -43,7 +47,7 @@ struct spf_trace {
  * client address, gives none with the reason.
  */
 [[nodiscard]] core::spf_outcome check_spf(const spf_request &req, core::dns_source &dns,
-                                          spf_trace *trace = nullptr);
+                                          spf_trace *trace = nullptr, libspf2::check_memo *memo = nullptr);
 
 /** Sender ID: the PRA (RFC 4407) from the headers, spf2.0/pra and
  *  spf2.0/mfrom record selection (RFC 4406 3.4), evaluated by libspf2.
@@ -53,6 +57,7 @@ struct spf_trace {
                                                     const core::header_block &headers,
                                                     core::dns_source &dns,
                                                     spf_trace *pra_trace = nullptr,
-                                                    spf_trace *mfrom_trace = nullptr);
+                                                    spf_trace *mfrom_trace = nullptr,
+                                                    libspf2::check_memo *memo = nullptr);
 
 } // namespace authweight::adapters

@@ -4,6 +4,7 @@
 #include "../conformance/spf_loop.hxx"
 
 #include "engine.hxx"
+#include "libspf2_eval.hxx"
 #include "spf_eval.hxx"
 #include "zone_file.hxx"
 
@@ -365,6 +366,54 @@ TEST(spf_eval, sender_id_checks_the_pra_and_the_mfrom_scope)
         STRCMP_EQUAL_TEXT(c.pra, out.pra.c_str(), c.headers);
         // spf2.0/mfrom is preferred over v=spf1 for the mfrom scope.
         CHECK_EQUAL_TEXT(static_cast<int>(auth_result::FAIL), static_cast<int>(out.mfrom_result), c.headers);
+    }
+}
+
+TEST(spf_eval, sender_id_takes_the_spf_output_only_where_it_reads_the_same_records)
+{
+    // scoped.example publishes an mfrom-scope record besides v=spf1: a
+    // Sender ID mfrom check that reaches it must be evaluated on its own.
+    const auto zone = make_zone(R"({
+      "plain.example": [["TXT", "v=spf1 ip4:192.0.2.1 -all"]],
+      "inc.example": [["TXT", "v=spf1 include:scoped.example -all"]],
+      "scoped.example": [["TXT", "spf2.0/mfrom -all"], ["TXT", "v=spf1 ip4:192.0.2.1 -all"]]
+    })");
+    struct test_case {
+        const char *mail_from;
+        const char *headers;
+        std::size_t reused;
+        auth_result spf, pra, mfrom;
+    };
+    static const test_case cases[] = {
+        // The same sender and records everywhere: both Sender ID checks reuse.
+        {"a@plain.example", "From: a@plain.example\r\n\r\n", 2, auth_result::PASS, auth_result::PASS,
+         auth_result::PASS},
+        // Another PRA sender (%{s} may differ): only mfrom reuses.
+        {"a@plain.example", "From: b@plain.example\r\n\r\n", 1, auth_result::PASS, auth_result::PASS,
+         auth_result::PASS},
+        // The include reads the mfrom record: only the PRA check reuses.
+        {"a@inc.example", "From: a@inc.example\r\n\r\n", 1, auth_result::PASS, auth_result::PASS,
+         auth_result::FAIL},
+    };
+    for (const auto &c : cases) {
+        auto hb = core::parse_header_block(c.headers);
+        CHECK_TRUE(hb.has_value());
+        const auto req = request("192.0.2.1", c.mail_from);
+        adapters::libspf2::check_memo memo;
+        const auto both = spf_test::run_over_zone(zone, [&](core::dns_source &dns) {
+            const auto spf = adapters::check_spf(req, dns, nullptr, &memo);
+            return std::pair{spf, adapters::check_senderid(req, *hb, dns, nullptr, nullptr, &memo)};
+        });
+        // Without the memo, every check on its own: the same results.
+        const auto alone = spf_test::run_over_zone(
+            zone, [&](core::dns_source &dns) { return adapters::check_senderid(req, *hb, dns); });
+        CHECK_EQUAL_TEXT(c.reused, memo.reused(), c.headers);
+        CHECK_EQUAL_TEXT(static_cast<int>(c.spf), static_cast<int>(both.first.result), c.headers);
+        CHECK_EQUAL_TEXT(static_cast<int>(c.pra), static_cast<int>(both.second.result), c.headers);
+        CHECK_EQUAL_TEXT(static_cast<int>(c.mfrom), static_cast<int>(both.second.mfrom_result), c.headers);
+        CHECK_EQUAL_TEXT(static_cast<int>(alone.result), static_cast<int>(both.second.result), c.headers);
+        CHECK_EQUAL_TEXT(static_cast<int>(alone.mfrom_result), static_cast<int>(both.second.mfrom_result),
+                         c.headers);
     }
 }
 
