@@ -345,6 +345,25 @@ core::spf_selection select_record(record_kind kind, const std::vector<std::strin
     return core::select_spf_record(txt);
 }
 
+/**
+ * Whether two records read alike: byte for byte the same after their
+ * version tags (v=spf1, spf2.0/scopes), which core::parse_spf_record reads
+ * only to accept, and both within its length and character limits. A
+ * domain's spf2.0/pra record is often its v=spf1 record with another tag.
+ */
+bool same_terms(std::string_view a, std::string_view b)
+{
+    const auto plain = [](std::string_view t) {
+        return t.size() <= core::spf_max_record_length &&
+               std::all_of(t.begin(), t.end(), [](char c) { return c >= 0x20 && c <= 0x7e; });
+    };
+    const auto terms = [](std::string_view t) {
+        const auto sp = t.find(' ');
+        return sp == std::string_view::npos ? std::string_view{} : t.substr(sp);
+    };
+    return terms(a) == terms(b) && plain(a) && plain(b);
+}
+
 /** Inputs equal but for the kind of record read. */
 bool same_but_kind(const check_input &a, const check_input &b)
 {
@@ -1201,7 +1220,8 @@ const check_output *check_memo::find(const check_input &in, core::dns_source &dn
                 return true; // no record, whatever the kind
             const auto x = select_record(e.in.kind, a->records);
             const auto y = select_record(in.kind, a->records);
-            return x.state == y.state && (x.state != core::spf_selection::status::ONE || x.index == y.index);
+            return x.state == y.state && (x.state != core::spf_selection::status::ONE || x.index == y.index ||
+                                          same_terms(a->records[x.index], a->records[y.index]));
         });
         if (same) {
             ++reused_;

@@ -83,8 +83,9 @@ inline constexpr int max_ptr_names = 10;
  * SPF, Sender ID's mfrom scope and often its PRA check the same sender at
  * the same domain; they differ only in the record each selects at a name
  * (v=spf1, or an spf2.0 record of the scope). A check whose other inputs
- * equal an earlier one's, and that selects the same record at every name
- * the earlier one read, would repeat it step for step: it takes its output.
+ * equal an earlier one's, and that selects the same record (or one with
+ * the same terms) at every name the earlier one read, would repeat it step
+ * for step: it takes its output.
  */
 class check_memo {
 public:

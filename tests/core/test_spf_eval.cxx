@@ -376,7 +376,9 @@ TEST(spf_eval, sender_id_takes_the_spf_output_only_where_it_reads_the_same_recor
     const auto zone = make_zone(R"({
       "plain.example": [["TXT", "v=spf1 ip4:192.0.2.1 -all"]],
       "inc.example": [["TXT", "v=spf1 include:scoped.example -all"]],
-      "scoped.example": [["TXT", "spf2.0/mfrom -all"], ["TXT", "v=spf1 ip4:192.0.2.1 -all"]]
+      "scoped.example": [["TXT", "spf2.0/mfrom -all"], ["TXT", "v=spf1 ip4:192.0.2.1 -all"]],
+      "mirror.example": [["TXT", "v=spf1 ip4:192.0.2.1 -all"], ["TXT", "spf2.0/pra ip4:192.0.2.1 -all"]],
+      "own.example": [["TXT", "v=spf1 ip4:192.0.2.1 -all"], ["TXT", "spf2.0/pra ip4:192.0.2.1  -all"]]
     })");
     struct test_case {
         const char *mail_from;
@@ -390,6 +392,12 @@ TEST(spf_eval, sender_id_takes_the_spf_output_only_where_it_reads_the_same_recor
          auth_result::PASS},
         // Another PRA sender (%{s} may differ): only mfrom reuses.
         {"a@plain.example", "From: b@plain.example\r\n\r\n", 1, auth_result::PASS, auth_result::PASS,
+         auth_result::PASS},
+        // A PRA record with the v=spf1 record's terms reads alike.
+        {"a@mirror.example", "From: a@mirror.example\r\n\r\n", 2, auth_result::PASS, auth_result::PASS,
+         auth_result::PASS},
+        // Any other byte in the terms (here a second space) and it does not.
+        {"a@own.example", "From: a@own.example\r\n\r\n", 1, auth_result::PASS, auth_result::PASS,
          auth_result::PASS},
         // The include reads the mfrom record: only the PRA check reuses.
         {"a@inc.example", "From: a@inc.example\r\n\r\n", 1, auth_result::PASS, auth_result::PASS,
