@@ -236,6 +236,10 @@ public:
     {
         if (alabel_domain.size() > max_input || alabel_domain.find('\0') != std::string_view::npos)
             return std::string{alabel_domain};
+        // An ASCII name without an ACE prefix (RFC 5890 2.3.2.1) has no
+        // A-label: libidn2 would hand it back unchanged.
+        if (is_ascii(alabel_domain) && !core::ascii::icontains(alabel_domain, "xn--"))
+            return std::string{alabel_domain};
         std::string in{alabel_domain};
         idn2_string out;
         if (idn2_to_unicode_8z8z(in.c_str(), &out.p, 0) != IDN2_OK || out.p == nullptr)

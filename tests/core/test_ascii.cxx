@@ -15,6 +15,8 @@ using namespace std::string_view_literals;
 static_assert(ascii::to_lower('Q') == 'q' && ascii::to_upper('q') == 'Q');
 static_assert(ascii::iequals("TXT", "txt") && ascii::istarts_with("RC4-MD5", "rc4"));
 static_assert(ascii::trim(" \tx\r\n") == "x");
+static_assert(ascii::icontains("www.XN--bcher-kva.de", "xn--") && ascii::icontains("ab", "") &&
+              !ascii::icontains("xn-", "xn--") && !ascii::icontains("x-n--", "xn--"));
 
 /** Printable form of a byte string for failure messages. */
 std::string shown(std::string_view s)

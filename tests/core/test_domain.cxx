@@ -144,6 +144,8 @@ TEST(domain_services, to_ulabel)
         {"xn--bcher-kva.de", "bücher.de"},
         {"www.xn--85x722f.xn--55qx5d.cn", "www.食狮.公司.cn"},
         {"example.com", "example.com"},
+        {"Mail.Example.COM.", "Mail.Example.COM."},  // no A-label: as given
+        {"WWW.xn--bcher-kva.DE", "WWW.bücher.DE"},    // one A-label among others
         {"xn--zz.com", "xn--zz.com"},   // undecodable: unchanged
         {"", ""},
     };

@@ -116,6 +116,20 @@ inline void lower_in_place(std::string &s) noexcept
 }
 
 /**
+ * ASCII case-insensitive substring test.
+ * @param s      the text
+ * @param needle what s must contain; an empty needle always matches
+ * @return true when some needle.size() bytes of s iequals() needle
+ */
+[[nodiscard]] constexpr bool icontains(std::string_view s, std::string_view needle) noexcept
+{
+    for (std::size_t i = 0; i + needle.size() <= s.size(); ++i)
+        if (iequals(s.substr(i, needle.size()), needle))
+            return true;
+    return false;
+}
+
+/**
  * Strip is_space() bytes from both ends.
  * @param s any bytes
  * @return a view into s without leading or trailing SP, HT, CR, LF, FF, VT;
