@@ -1212,6 +1212,8 @@ const check_output *check_memo::find(const check_input &in, core::dns_source &dn
         if (!same_but_kind(e.in, in))
             continue;
         const bool same = std::all_of(e.names.begin(), e.names.end(), [&](const std::string &name) {
+            if (!core::spf_queryable_name(name))
+                return true; // never looked up, whatever the kind
             // Read before, so in the snapshot: no query is asked here.
             const dns_answer *a = dns.lookup(dns_query{core::dns_snapshot::normalize_name(name), dns_type::TXT});
             if (a == nullptr)

@@ -10,6 +10,7 @@
 
 #include "authweight/config.hxx"
 #include "authweight/rfc5322.hxx"
+#include "authweight/spf_record.hxx"
 
 #include <algorithm>
 #include <atomic>
@@ -378,7 +379,8 @@ TEST(spf_eval, sender_id_takes_the_spf_output_only_where_it_reads_the_same_recor
       "inc.example": [["TXT", "v=spf1 include:scoped.example -all"]],
       "scoped.example": [["TXT", "spf2.0/mfrom -all"], ["TXT", "v=spf1 ip4:192.0.2.1 -all"]],
       "mirror.example": [["TXT", "v=spf1 ip4:192.0.2.1 -all"], ["TXT", "spf2.0/pra ip4:192.0.2.1 -all"]],
-      "own.example": [["TXT", "v=spf1 ip4:192.0.2.1 -all"], ["TXT", "spf2.0/pra ip4:192.0.2.1  -all"]]
+      "own.example": [["TXT", "v=spf1 ip4:192.0.2.1 -all"], ["TXT", "spf2.0/pra ip4:192.0.2.1  -all"]],
+      "badinc.example": [["TXT", "v=spf1 include:a..b.example -all"]]
     })");
     struct test_case {
         const char *mail_from;
@@ -399,6 +401,9 @@ TEST(spf_eval, sender_id_takes_the_spf_output_only_where_it_reads_the_same_recor
         // Any other byte in the terms (here a second space) and it does not.
         {"a@own.example", "From: a@own.example\r\n\r\n", 1, auth_result::PASS, auth_result::PASS,
          auth_result::PASS},
+        // A name no check may look up (an empty label) is no reason to ask.
+        {"a@badinc.example", "From: a@badinc.example\r\n\r\n", 2, auth_result::PERMERROR,
+         auth_result::PERMERROR, auth_result::PERMERROR},
         // The include reads the mfrom record: only the PRA check reuses.
         {"a@inc.example", "From: a@inc.example\r\n\r\n", 1, auth_result::PASS, auth_result::PASS,
          auth_result::FAIL},
@@ -408,10 +413,17 @@ TEST(spf_eval, sender_id_takes_the_spf_output_only_where_it_reads_the_same_recor
         CHECK_TRUE(hb.has_value());
         const auto req = request("192.0.2.1", c.mail_from);
         adapters::libspf2::check_memo memo;
-        const auto both = spf_test::run_over_zone(zone, [&](core::dns_source &dns) {
-            const auto spf = adapters::check_spf(req, dns, nullptr, &memo);
-            return std::pair{spf, adapters::check_senderid(req, *hb, dns, nullptr, nullptr, &memo)};
-        });
+        spf_test::loop_log log;
+        const auto both = spf_test::run_over_zone(
+            zone,
+            [&](core::dns_source &dns) {
+                const auto spf = adapters::check_spf(req, dns, nullptr, &memo);
+                return std::pair{spf, adapters::check_senderid(req, *hb, dns, nullptr, nullptr, &memo)};
+            },
+            &log);
+        for (const auto &batch : log.batches)
+            for (const auto &q : batch)
+                CHECK_TEXT(core::spf_queryable_name(q.name), q.name.c_str());
         // Without the memo, every check on its own: the same results.
         const auto alone = spf_test::run_over_zone(
             zone, [&](core::dns_source &dns) { return adapters::check_senderid(req, *hb, dns); });
