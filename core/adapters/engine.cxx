@@ -208,7 +208,14 @@ void evaluation::set_reputation(core::reputation_map counts)
     // Reputation weighs only in the policy: every check's result stands,
     // so the report is scored again without running them (or asking DNS).
     facts_.reputation = std::move(counts);
-    score(report_);
+    if (report_)
+        score(*report_);
+}
+
+const report &evaluation::result() const noexcept
+{
+    static const report none;
+    return report_ ? *report_ : none;
 }
 
 step_status evaluation::step()
@@ -221,7 +228,8 @@ step_status evaluation::step()
     step_dns dns{snapshot_, pending_, rounds_ >= cfg.max_dns_rounds, cache_.get()};
     auto lookup = [&](dns_query q) { return dns.lookup(q); };
 
-    report r;
+    auto fresh = std::make_unique<report>();
+    report &r = *fresh;
     connection_facts conn = facts_.connection;
 
     // Forward-confirmed reverse DNS, unless the MTA already said.
@@ -369,10 +377,10 @@ step_status evaluation::step()
         if (auto mf = parse_envelope_address(*facts_.envelope.mail_from); mf && !mf->domain.empty())
             ar.mail_from = mf->local_part.empty() ? mf->domain : mf->address();
     ar.helo = conn.helo;
-    ar.pra_header = pra_header_name(headers_, r.auth.senderid.pra);
+    ar.pra_header = r.auth.senderid.pra_header;
     r.authentication_results = render_authentication_results(ar);
     r.upstream_authentication_results = trusted_authentication_results(headers_, cfg.trusted_authserv_ids);
-    report_ = std::move(r);
+    report_ = std::move(fresh);
     return step_status::DONE;
 }
 

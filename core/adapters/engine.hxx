@@ -112,7 +112,7 @@ public:
      */
     void set_reputation(core::reputation_map counts);
     /** The report after step() returned DONE. */
-    [[nodiscard]] const report &result() const noexcept { return report_; }
+    [[nodiscard]] const report &result() const noexcept;
 
 private:
     evaluation(std::shared_ptr<const engine> eng, core::delivery_facts facts);
@@ -123,7 +123,9 @@ private:
     core::header_block headers_;
     core::dns_snapshot snapshot_;
     std::vector<core::dns_query> pending_;
-    report report_;
+    /** Built in place by the step that finishes, then handed over whole:
+     *  moving a report member by member costs more than the allocation. */
+    std::unique_ptr<report> report_;
     int rounds_{0};
     std::optional<std::vector<core::dkim_outcome>> dkim_done_;  ///< final DKIM outcomes, once known
     std::optional<core::spf_outcome> spf_done_;                 ///< final SPF result, once known

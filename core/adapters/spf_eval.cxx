@@ -167,6 +167,7 @@ core::senderid_outcome check_senderid(const spf_request &req, const core::header
     const core::pra_result pra = core::select_pra(headers);
     if (pra.found) {
         out.pra = printable(pra.address.address());
+        out.pra_header = pra.header;
         smtp_identity id;
         auto d = normalize_domain(pra.address.domain);
         id.domain = printable(d ? *d : pra.address.domain);

@@ -350,12 +350,18 @@ TEST(spf_eval, sender_id_checks_the_pra_and_the_mfrom_scope)
         const char *headers;
         auth_result want;
         const char *pra;
+        const char *pra_header;
     };
     static const test_case cases[] = {
-        {"From: Alice <alice@pra.example>\r\n\r\n", auth_result::PASS, "alice@pra.example"},
-        {"Sender: s@mf.example\r\nFrom: alice@pra.example\r\n\r\n", auth_result::PASS, "s@mf.example"},
-        {"From: alice@two.example\r\n\r\n", auth_result::PERMERROR, "alice@two.example"},
-        {"From: a@pra.example\r\nFrom: b@pra.example\r\n\r\n", auth_result::PERMERROR, ""},
+        {"From: Alice <alice@pra.example>\r\n\r\n", auth_result::PASS, "alice@pra.example", "From"},
+        {"Sender: s@mf.example\r\nFrom: alice@pra.example\r\n\r\n", auth_result::PASS, "s@mf.example",
+         "Sender"},
+        {"From: alice@two.example\r\n\r\n", auth_result::PERMERROR, "alice@two.example", "From"},
+        {"From: a@pra.example\r\nFrom: b@pra.example\r\n\r\n", auth_result::PERMERROR, "", ""},
+        // The PRA's own header, even where its address also stands in an
+        // earlier one: a Resent-Sender older than the Resent-From (step 1).
+        {"Resent-From: r@pra.example\r\nReceived: by x\r\nResent-Sender: r@pra.example\r\n\r\n",
+         auth_result::PASS, "r@pra.example", "Resent-From"},
     };
     for (const auto &c : cases) {
         auto hb = core::parse_header_block(c.headers);
@@ -365,6 +371,7 @@ TEST(spf_eval, sender_id_checks_the_pra_and_the_mfrom_scope)
             zone, [&](core::dns_source &dns) { return adapters::check_senderid(req, *hb, dns); });
         CHECK_EQUAL_TEXT(static_cast<int>(c.want), static_cast<int>(out.result), c.headers);
         STRCMP_EQUAL_TEXT(c.pra, out.pra.c_str(), c.headers);
+        STRCMP_EQUAL_TEXT(c.pra_header, out.pra_header.c_str(), c.headers);
         // spf2.0/mfrom is preferred over v=spf1 for the mfrom scope.
         CHECK_EQUAL_TEXT(static_cast<int>(auth_result::FAIL), static_cast<int>(out.mfrom_result), c.headers);
     }

@@ -38,6 +38,7 @@ struct spf_outcome {
 struct senderid_outcome {
     auth_result result{auth_result::NONE};      ///< PRA scope
     std::string pra;                            ///< the purported responsible address
+    std::string pra_header;                     ///< the header it came from ("Sender", ...), when found
     auth_result mfrom_result{auth_result::NONE};///< spf2.0/mfrom scope
     std::string reason;
 };
