@@ -179,20 +179,22 @@ void evaluation::answer(dns_query q, dns_answer a)
     snapshot_.add(std::move(q), std::move(a));
 }
 
-void evaluation::score(report &r) const
+void evaluation::score(report &r)
 {
+    // The policy reads the report's parts by value: they are lent to it
+    // and taken back, not copied.
     policy_input in;
     in.cfg = &eng_->cfg_;
     in.ds = eng_->domains_.get();
     in.has_message = facts_.has_message;
     in.smtp_authenticated = !facts_.connection.auth_user.empty();
-    in.tls = r.tls;
-    in.host = r.host;
-    in.from = r.from;
-    in.mail_from_domain = mail_from_domain_;
-    in.auth = r.auth;
-    in.lookalikes = r.lookalikes;
-    in.external = facts_.external;
+    in.tls = std::move(r.tls);
+    in.host = std::move(r.host);
+    in.from = std::move(r.from);
+    in.mail_from_domain = std::move(mail_from_domain_);
+    in.auth = std::move(r.auth);
+    in.lookalikes = std::move(r.lookalikes);
+    in.external = std::move(facts_.external);
     in.wl = &eng_->wl_;
     in.protect = eng_->protect_.get();
     in.reputation = &facts_.reputation;
@@ -201,6 +203,13 @@ void evaluation::score(report &r) const
         if (auto it = facts_.reputation.find(id.name); it != facts_.reputation.end())
             r.reputation_counts.emplace(id.name, it->second);
     r.verdict = evaluate_policy(in);
+    r.tls = std::move(in.tls);
+    r.host = std::move(in.host);
+    r.from = std::move(in.from);
+    mail_from_domain_ = std::move(in.mail_from_domain);
+    r.auth = std::move(in.auth);
+    r.lookalikes = std::move(in.lookalikes);
+    facts_.external = std::move(in.external);
 }
 
 void evaluation::set_reputation(core::reputation_map counts)

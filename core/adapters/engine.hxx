@@ -133,7 +133,7 @@ private:
     libspf2::check_memo spf_memo_;                              ///< check_host() outputs SPF and Sender ID share
     std::string mail_from_domain_;  ///< MAIL FROM domain as an A-label, for the policy
 
-    void score(report &r) const;
+    void score(report &r);
 };
 
 } // namespace authweight::adapters
