@@ -5,27 +5,32 @@
 # alternating rounds of one run. Not run by CI (timings are measured, never
 # asserted).
 #
-#   tests/bench/rspamd_ratio.sh [BUILD_DIR] [ROUNDS] [MESSAGES] [IN_FLIGHT]
+#   tests/bench/rspamd_ratio.sh [BUILD_DIR] [ROUNDS] [MESSAGES] [IN_FLIGHT] [RESTART_EVERY]
 #
 # BUILD_DIR defaults to $AUTHWEIGHT_BUILD_DIR or build/ (it must hold the
 # built tree: lua/5.1/authweight_core.so and tests/zone2unbound); ROUNDS to
 # 5, MESSAGES to 240 (tests/integration/lib/corpus.py: twelve sender domains
 # with SPF -all/~all/include/none, DKIM or not, DMARC reject/quarantine/
 # none/absent; own server, botnet forgery, look-alike; TLS 1.3, 1.2, legacy
-# or none), IN_FLIGHT (requests in flight) to 8.
+# or none), IN_FLIGHT (requests in flight) to 8, RESTART_EVERY to 5.
 #
 # The three rspamd instances (one normal worker each) run side by side on
 # loopback with the same private unbound serving the corpus zone; while one
 # is measured the others idle. Each round scans the corpus once through each
 # instance, in an order that rotates from round to round, after one
-# unmeasured warm-up pass each. The ratios are those of the medians, then
-# the median of each round's own ratios (and by the worker's CPU time).
+# unmeasured warm-up pass each. Every RESTART_EVERY rounds all three are
+# restarted (and warmed up again): one rspamd process can run a few
+# percent faster or slower than another of the same build for as long as
+# it lives, and alternating rounds do not cancel that. The ratios are
+# those of the medians, then the median of each round's own ratios (and
+# by the worker's CPU time).
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=$(cd "${1:-${AUTHWEIGHT_BUILD_DIR:-$top/build}}" && pwd)
 rounds=${2:-5}
 count=${3:-240}
 in_flight=${4:-8}
+restart_every=${5:-5}
 lib=$top/tests/integration/lib
 # shellcheck source=tests/integration/lib/env.sh
 . "$lib/env.sh"
@@ -40,7 +45,6 @@ aw_corpus_make "$corpus" "$count"
 
 aw_dns_start "$corpus/zone.json"
 
-declare -A port=()
 for mode in off native rspamd; do
   d=$work/local.d-$mode
   mkdir -p "$d"
@@ -51,15 +55,6 @@ for mode in off native rspamd; do
       "$mode" >"$d/authweight.conf"
     ;;
   esac
-  AW_RSPAMD_TAG=$mode aw_rspamd_prepare "$d"
-  AW_RSPAMD_TAG=$mode aw_rspamd_start
-  port[$mode]=$AW_RSPAMD_PORT
-done
-
-echo "corpus: $count messages in $corpus; $in_flight requests in flight; $rounds rounds"
-for mode in off native rspamd; do
-  echo "warm-up, authweight $mode:"
-  "$AW_PYTHON" "$lib/load.py" "${port[$mode]}" "$corpus" "$in_flight" --symbols | sed 's/^/  /'
 done
 
 # CPU time of a process in nanoseconds, all its threads (schedstat's
@@ -72,15 +67,39 @@ normal_worker() {
     if tr '\0' ' ' <"/proc/$child/cmdline" 2>/dev/null | grep -q normal; then echo "$child"; return; fi
   done
 }
-declare -A worker=()
-for mode in off native rspamd; do
-  worker[$mode]=$(normal_worker "$(cat "$work/run/rspamd$mode.pid")")
-done
+# (Re)start the three instances, each warmed up by one unmeasured pass.
+declare -A port=() worker=()
+start_all() { # [--symbols]
+  local mode pid
+  for mode in off native rspamd; do
+    if [ -f "$work/run/rspamd$mode.pid" ]; then
+      pid=$(cat "$work/run/rspamd$mode.pid")
+      aw_stop_pid "$pid"
+      wait "$pid" 2>/dev/null || true
+    fi
+    AW_RSPAMD_TAG=$mode aw_rspamd_prepare "$work/local.d-$mode"
+    AW_RSPAMD_TAG=$mode aw_rspamd_start
+    port[$mode]=$AW_RSPAMD_PORT
+    worker[$mode]=$(normal_worker "$(cat "$work/run/rspamd$mode.pid")")
+    if [ -n "${1:-}" ]; then
+      echo "warm-up, authweight $mode:"
+      "$AW_PYTHON" "$lib/load.py" "${port[$mode]}" "$corpus" "$in_flight" "$1" | sed 's/^/  /'
+    else
+      "$AW_PYTHON" "$lib/load.py" "${port[$mode]}" "$corpus" "$in_flight" >/dev/null
+    fi
+  done
+}
+echo "corpus: $count messages in $corpus; $in_flight requests in flight; $rounds rounds," \
+  "instances restarted every $restart_every"
+start_all --symbols
 unbound_pid=$(cat "$work/run/unbound.pid")
 
 declare -A rates=() cpus=() paired=()
 orders=("off native rspamd" "native rspamd off" "rspamd off native")
 for r in $(seq 1 "$rounds"); do
+  if [ "$r" -gt 1 ] && [ "$restart_every" -gt 0 ] && [ $(((r - 1) % restart_every)) -eq 0 ]; then
+    start_all
+  fi
   declare -A this=()
   for mode in ${orders[$(((r - 1) % 3))]}; do
     w0=$(cpu_ns "${worker[$mode]}")
