@@ -314,9 +314,13 @@ step_status evaluation::step()
     };
     spf_request sreq{conn.client_ip, conn.helo, facts_.envelope.mail_from, "unknown"};
     r.auth.spf = facts_.given_spf ? *facts_.given_spf
-                                  : final_once(spf_done_, [&] { return check_spf(sreq, dns, nullptr, &spf_memo_); });
+                                  : final_once(spf_done_, [&] {
+                                        return check_spf(sreq, dns, nullptr, &spf_memo_);
+                                    });
     if (facts_.has_message) {
-        r.auth.senderid = final_once(senderid_done_, [&] { return check_senderid(sreq, headers_, dns, nullptr, nullptr, &spf_memo_); });
+        r.auth.senderid = final_once(senderid_done_, [&] {
+            return check_senderid(sreq, headers_, dns, nullptr, nullptr, &spf_memo_);
+        });
         if (facts_.given_dkim) {
             r.auth.dkim = *facts_.given_dkim;
         } else if (dkim_done_) {

@@ -130,7 +130,7 @@ private:
     std::optional<std::vector<core::dkim_outcome>> dkim_done_;  ///< final DKIM outcomes, once known
     std::optional<core::spf_outcome> spf_done_;                 ///< final SPF result, once known
     std::optional<core::senderid_outcome> senderid_done_;       ///< final Sender ID result, once known
-    libspf2::check_memo spf_memo_;                              ///< check_host() outputs SPF and Sender ID share
+    libspf2::check_memo spf_memo_;  ///< check_host() outputs SPF and Sender ID share
     std::string mail_from_domain_;  ///< MAIL FROM domain as an A-label, for the policy
 
     void score(report &r);

@@ -1215,7 +1215,8 @@ const check_output *check_memo::find(const check_input &in, core::dns_source &dn
             if (!core::spf_queryable_name(name))
                 return true; // never looked up, whatever the kind
             // Read before, so in the snapshot: no query is asked here.
-            const dns_answer *a = dns.lookup(dns_query{core::dns_snapshot::normalize_name(name), dns_type::TXT});
+            const dns_answer *a =
+                dns.lookup(dns_query{core::dns_snapshot::normalize_name(name), dns_type::TXT});
             if (a == nullptr)
                 return false;
             if (a->status != dns_status::OK)

@@ -174,7 +174,8 @@ core::senderid_outcome check_senderid(const spf_request &req, const core::header
         id.local_part = printable(pra.address.local_part);
         id.sender = id.local_part + "@" + id.domain;
         if (d && core::spf_valid_identity_domain(*d)) {
-            const auto r = libspf2::check_host(input_for(req, id, libspf2::record_kind::SENDERID_PRA), dns, memo);
+            const auto r =
+                libspf2::check_host(input_for(req, id, libspf2::record_kind::SENDERID_PRA), dns, memo);
             out.result = r.result;
             pra_reason = r.reason;
             fill(pra_trace, r);
@@ -192,7 +193,8 @@ core::senderid_outcome check_senderid(const spf_request &req, const core::header
     const smtp_identity id = identity_of(req);
     std::string mfrom_reason = id.why;
     if (id.usable) {
-        const auto r = libspf2::check_host(input_for(req, id, libspf2::record_kind::SENDERID_MFROM), dns, memo);
+        const auto r =
+            libspf2::check_host(input_for(req, id, libspf2::record_kind::SENDERID_MFROM), dns, memo);
         out.mfrom_result = r.result;
         mfrom_reason = r.reason;
         fill(mfrom_trace, r);

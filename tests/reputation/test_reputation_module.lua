@@ -16,7 +16,9 @@ local function check(cond, name, detail)
 end
 
 local core = require("authweight_core")
-local db = tmpdir .. "/lua-rep.mdb"
+-- One store per interpreter: ctest runs the LuaJIT and Lua 5.4 tests side
+-- by side, and a shared file would mix their counts.
+local db = tmpdir .. "/lua-rep-" .. flavour:gsub("[^%w]", "_") .. ".mdb"
 os.remove(db)
 os.remove(db .. "-lock")
 
