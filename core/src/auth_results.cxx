@@ -450,17 +450,4 @@ std::string render_authentication_results(const ar_render_input &in)
     return out;
 }
 
-std::string pra_header_name(const header_block &headers, std::string_view pra)
-{
-    if (pra.empty())
-        return {};
-    for (const char *name : {"Resent-Sender", "Resent-From", "Sender", "From"})
-        for (const auto *f : headers.all(name))
-            if (auto boxes = parse_address_list(f->value))
-                for (const auto &mb : *boxes)
-                    if (ascii::iequals(mb.address(), pra))
-                        return name;
-    return {};
-}
-
 } // namespace authweight::core

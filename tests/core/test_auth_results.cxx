@@ -168,15 +168,3 @@ TEST(auth_results, render)
     CHECK_TRUE(rendered.starts_with("\"my host\"; "));
     CHECK_TRUE(core::parse_authentication_results(rendered).has_value());
 }
-
-TEST(auth_results, pra_header)
-{
-    auto hb = core::parse_header_block("From: Joe <joe@example.net>\r\nSender: list@lists.example.org\r\n"
-                                       "Resent-From: r@resent.example\r\n\r\n");
-    CHECK_TRUE(hb.has_value());
-    STRCMP_EQUAL("Sender", core::pra_header_name(*hb, "list@lists.example.org").c_str());
-    STRCMP_EQUAL("From", core::pra_header_name(*hb, "JOE@example.net").c_str());
-    STRCMP_EQUAL("Resent-From", core::pra_header_name(*hb, "r@resent.example").c_str());
-    STRCMP_EQUAL("", core::pra_header_name(*hb, "nobody@example.com").c_str());
-    STRCMP_EQUAL("", core::pra_header_name(*hb, "").c_str());
-}

@@ -79,9 +79,4 @@ struct ar_render_input {
  */
 [[nodiscard]] std::string render_authentication_results(const ar_render_input &in);
 
-/** The header the PRA (RFC 4407 2) was taken from: the first of
- *  Resent-Sender, Resent-From, Sender, From whose address list holds it;
- *  "" when none does. */
-[[nodiscard]] std::string pra_header_name(const header_block &headers, std::string_view pra);
-
 } // namespace authweight::core
