@@ -24,6 +24,14 @@
 # it lives, and alternating rounds do not cancel that. The ratios are
 # those of the medians, then the median of each round's own ratios (and
 # by the worker's CPU time).
+#
+# Like the integration tests, the instances run without rspamd's modules
+# that reach out to the Internet or need Redis. DNS_MODULES=1 in the
+# environment keeps the DNS-only ones on (rbl, surbl, asn, emails), as a
+# stock rspamd runs them: the local DNS server answers every name outside
+# the corpus zone with NXDOMAIN, so their queries stay on loopback and
+# their work is real. rspamd's own cost per message then grows, and with
+# it the baseline authweight is compared with.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=$(cd "${1:-${AUTHWEIGHT_BUILD_DIR:-$top/build}}" && pwd)
@@ -32,6 +40,9 @@ count=${3:-240}
 in_flight=${4:-8}
 restart_every=${5:-5}
 lib=$top/tests/integration/lib
+if [ "${DNS_MODULES:-0}" = 1 ]; then
+  export AW_RSPAMD_KEEP_MODULES="rbl surbl asn emails"
+fi
 # shellcheck source=tests/integration/lib/env.sh
 . "$lib/env.sh"
 
@@ -90,7 +101,7 @@ start_all() { # [--symbols]
   done
 }
 echo "corpus: $count messages in $corpus; $in_flight requests in flight; $rounds rounds," \
-  "instances restarted every $restart_every"
+  "instances restarted every $restart_every; rspamd's DNS-only modules: ${AW_RSPAMD_KEEP_MODULES:-off}"
 start_all --symbols
 unbound_pid=$(cat "$work/run/unbound.pid")
 

@@ -214,9 +214,13 @@ aw_rspamd_prepare() {
   printf 'bind_socket = "127.0.0.1:%s";\ncount = 1;\n' "$AW_CONTROLLER_PORT" >"$conf/override.d/worker-controller.inc"
   echo 'enabled = false;' >"$conf/override.d/worker-proxy.inc"
   echo 'enabled = false;' >"$conf/override.d/worker-fuzzy.inc"
-  # Modules that only reach out to the Internet, or need Redis, are off.
+  # Modules that only reach out to the Internet, or need Redis, are off,
+  # except those named in AW_RSPAMD_KEEP_MODULES (the benchmark keeps the
+  # DNS-only ones: the local DNS server answers whatever it has no zone
+  # for with NXDOMAIN, so they cost what they cost and reach nothing).
   for f in rbl surbl fuzzy_check phishing asn url_redirector neural reputation \
     ratelimit greylist replies history_redis clickhouse elastic emails dcc; do
+    case " ${AW_RSPAMD_KEEP_MODULES:-} " in *" $f "*) continue ;; esac
     [ -e "$conf/override.d/$f.conf" ] || echo 'enabled = false;' >"$conf/override.d/$f.conf"
   done
   ln -sf "$AW_SRC/lua/authweight.lua" "$conf/plugins.d/authweight.lua"
