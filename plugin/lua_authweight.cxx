@@ -414,23 +414,34 @@ bool failf(writer &w, const char *what)
     return false;
 }
 
-/** Append ".key" or "[i]" to the path; returns the length to restore. */
+/** Append what fits of s to the path (it is cut, never overrun). */
+void path_append(writer &w, const char *s, size_t n)
+{
+    n = std::min(n, sizeof w.path - 1 - w.plen);
+    std::memcpy(w.path + w.plen, s, n);
+    w.plen += n;
+    w.path[w.plen] = '\0';
+}
+
+/** Append ".key" (at most 64 bytes of it) or "[i]" to the path; returns
+ *  the length to restore. Every key and index of every value passes here,
+ *  so no printf. */
 size_t path_key(writer &w, const char *key, size_t keylen)
 {
     size_t old = w.plen;
-    int n = std::snprintf(w.path + w.plen, sizeof w.path - w.plen, ".%.*s",
-                          static_cast<int>(keylen > 64 ? 64 : keylen), key);
-    if (n > 0)
-        w.plen = std::min(sizeof w.path - 1, w.plen + static_cast<size_t>(n));
+    path_append(w, ".", 1);
+    path_append(w, key, std::min<size_t>(keylen, 64));
     return old;
 }
 
 size_t path_index(writer &w, size_t i)
 {
     size_t old = w.plen;
-    int n = std::snprintf(w.path + w.plen, sizeof w.path - w.plen, "[%zu]", i);
-    if (n > 0)
-        w.plen = std::min(sizeof w.path - 1, w.plen + static_cast<size_t>(n));
+    char num[24];
+    auto res = std::to_chars(num, num + sizeof num, i);
+    path_append(w, "[", 1);
+    path_append(w, num, static_cast<size_t>(res.ptr - num));
+    path_append(w, "]", 1);
     return old;
 }
 
@@ -689,8 +700,8 @@ void writer_init(writer &w, lua_State *L, buffer *b, const char *root)
 {
     w.L = L;
     w.b = b;
-    std::snprintf(w.path, sizeof w.path, "%s", root);
-    w.plen = std::strlen(w.path);
+    w.plen = 0;
+    path_append(w, root, std::strlen(root));
     w.err[0] = '\0';
     w.depth = 0;
 }
@@ -1434,12 +1445,18 @@ void push_capped(lua_State *L, const char *s, size_t cap)
     const bool cut = n > cap;
     if (cut)
         n = cap;
+    auto is_control = [](char ch) {
+        const auto c = static_cast<unsigned char>(ch);
+        return c < 0x20 || c == 0x7f;
+    };
+    if (!cut && std::none_of(s, s + n, is_control)) {
+        lua_pushlstring(L, s, n); // the usual case: nothing to change
+        return;
+    }
     luaL_Buffer b;
     luaL_buffinit(L, &b);
-    for (size_t i = 0; i < n; ++i) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        luaL_addchar(&b, c < 0x20 || c == 0x7f ? ' ' : s[i]);
-    }
+    for (size_t i = 0; i < n; ++i)
+        luaL_addchar(&b, is_control(s[i]) ? ' ' : s[i]);
     if (cut)
         luaL_addstring(&b, "...");
     luaL_pushresult(&b);
