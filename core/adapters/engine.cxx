@@ -181,20 +181,23 @@ void evaluation::answer(dns_query q, dns_answer a)
 
 void evaluation::score(report &r)
 {
-    // The policy reads the report's parts by value: they are lent to it
-    // and taken back, not copied.
     policy_input in;
+    // The policy reads the report's parts by value: they are lent to it
+    // and taken back (swapped in, then out again), not copied.
+    const auto lend = [&] {
+        using std::swap;
+        swap(in.tls, r.tls);
+        swap(in.host, r.host);
+        swap(in.from, r.from);
+        swap(in.mail_from_domain, mail_from_domain_);
+        swap(in.auth, r.auth);
+        swap(in.lookalikes, r.lookalikes);
+        swap(in.external, facts_.external);
+    };
     in.cfg = &eng_->cfg_;
     in.ds = eng_->domains_.get();
     in.has_message = facts_.has_message;
     in.smtp_authenticated = !facts_.connection.auth_user.empty();
-    in.tls = std::move(r.tls);
-    in.host = std::move(r.host);
-    in.from = std::move(r.from);
-    in.mail_from_domain = std::move(mail_from_domain_);
-    in.auth = std::move(r.auth);
-    in.lookalikes = std::move(r.lookalikes);
-    in.external = std::move(facts_.external);
     in.wl = &eng_->wl_;
     in.protect = eng_->protect_.get();
     in.reputation = &facts_.reputation;
@@ -202,14 +205,9 @@ void evaluation::score(report &r)
     for (const auto &id : r.reputation_identities)
         if (auto it = facts_.reputation.find(id.name); it != facts_.reputation.end())
             r.reputation_counts.emplace(id.name, it->second);
+    lend();
     r.verdict = evaluate_policy(in);
-    r.tls = std::move(in.tls);
-    r.host = std::move(in.host);
-    r.from = std::move(in.from);
-    mail_from_domain_ = std::move(in.mail_from_domain);
-    r.auth = std::move(in.auth);
-    r.lookalikes = std::move(in.lookalikes);
-    facts_.external = std::move(in.external);
+    lend();
 }
 
 void evaluation::set_reputation(core::reputation_map counts)
