@@ -242,6 +242,25 @@ end
 
 -- ---- facts from the task ------------------------------------------------------
 
+-- The core reads the message straight from rspamd's text object, without
+-- copying it into a Lua string first, once it has checked the object's
+-- layout on a text of known content; otherwise the text is copied.
+local texts_in_place = false
+do
+  local text_ok, rspamd_text = pcall(require, 'rspamd_text')
+  if text_ok and type(rspamd_text) == 'table' and rspamd_text.fromstring then
+    local probe = 'authweight: a text of known content'
+    texts_in_place = core.accept_text(rspamd_text.fromstring(probe), probe)
+  end
+end
+
+local function task_text(t)
+  if t == nil or texts_in_place then
+    return t
+  end
+  return tostring(t)
+end
+
 local function request_header(task, name)
   local h = task:get_request_header(name)
   if h then
@@ -397,18 +416,12 @@ local function gather_facts(task)
   }
   tls_facts(task, facts)
   if settings.auth_source == 'rspamd' then
-    -- DKIM is rspamd's: the header block is all the core reads.
-    local headers = tostring(task:get_raw_headers() or '')
-    if headers ~= '' and headers:sub(-1) ~= '\n' then
-      headers = headers .. '\r\n'
-    end
-    facts.message = headers .. '\r\n'
+    -- DKIM is rspamd's: the header block is all the core reads (a message
+    -- whose header block ends without an empty line has an empty body).
+    facts.message = task_text(task:get_raw_headers())
     rspamd_results(task, facts)
   else
-    local content = task:get_content()
-    if content then
-      facts.message = tostring(content)
-    end
+    facts.message = task_text(task:get_content())
   end
   return facts
 end
@@ -728,8 +741,9 @@ if settings.auth_source == 'rspamd' then
 end
 
 rspamd_logger.infox(rspamd_config, '%s %s: %s whitelist entries and %s maps, %s protected domains, '
-    .. 'trust budget %s, auth_source %s', N, core.version, #static_whitelist, #map_urls,
-    #settings.protected_domains, settings.trust_budget, settings.auth_source)
+    .. 'trust budget %s, auth_source %s, messages %s', N, core.version, #static_whitelist, #map_urls,
+    #settings.protected_domains, settings.trust_budget, settings.auth_source,
+    texts_in_place and 'read in place' or 'copied')
 
 if reputation then
   reputation:register({

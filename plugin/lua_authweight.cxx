@@ -93,6 +93,7 @@ constexpr const char *CTX_MT = "authweight.ctx";
 constexpr const char *EVAL_MT = "authweight.eval";
 constexpr const char *BUF_MT = "authweight.buffer";
 constexpr const char *SCHEMA_KEY = "authweight.schema";
+constexpr const char *TEXT_MT_KEY = "authweight.text_mt";
 constexpr const char *CLOSED_MSG = "attempt to use a closed authweight handle";
 constexpr int MAX_DEPTH = 32;
 constexpr size_t MAX_RECORDS = 4096;
@@ -820,9 +821,61 @@ bool has_any_key(lua_State *L, int idx)
 }
 
 /**
- * The facts table as JSON, except "message", whose bytes are returned
- * through msg/msglen (anchored by the facts table) and go to the C ABI as
- * raw bytes.
+ * rspamd's text objects (rspamd{text}, src/lua/lua_common.h in rspamd 3.4):
+ * a userdata holding a pointer to bytes rspamd owns, their length and
+ * flags. The message is read in place through one, without the copy
+ * tostring() makes, once core.accept_text() has seen that layout hold for
+ * a text of known content; until then only strings are accepted.
+ */
+struct text_view {
+    const char *start;
+    unsigned int len;
+    unsigned int flags;
+};
+
+bool read_text(lua_State *L, int idx, const char **p, size_t *len)
+{
+    if (lua_type(L, idx) != LUA_TUSERDATA || aw_rawlen(L, idx) != sizeof(text_view) ||
+        !lua_getmetatable(L, idx))
+        return false;
+    lua_getfield(L, LUA_REGISTRYINDEX, TEXT_MT_KEY);
+    bool known = lua_rawequal(L, -1, -2) != 0;
+    lua_pop(L, 2);
+    if (!known)
+        return false;
+    text_view t;
+    std::memcpy(&t, lua_touserdata(L, idx), sizeof t);
+    if (t.start == nullptr && t.len != 0)
+        return false;
+    *p = t.start != nullptr ? t.start : "";
+    *len = t.len;
+    return true;
+}
+
+/** core.accept_text(text, string) -> bool: read texts like `text` in place
+ *  from now on, if `text` holds exactly the bytes of `string` */
+int l_accept_text(lua_State *L)
+{
+    size_t n = 0;
+    const char *s = luaL_checklstring(L, 2, &n);
+    bool ok = false;
+    if (lua_type(L, 1) == LUA_TUSERDATA && aw_rawlen(L, 1) == sizeof(text_view) && lua_getmetatable(L, 1)) {
+        text_view t;
+        std::memcpy(&t, lua_touserdata(L, 1), sizeof t);
+        ok = n != 0 && t.start != nullptr && t.start != s && t.len == n && std::memcmp(t.start, s, n) == 0;
+        if (ok)
+            lua_setfield(L, LUA_REGISTRYINDEX, TEXT_MT_KEY);
+        else
+            lua_pop(L, 1);
+    }
+    lua_pushboolean(L, ok);
+    return 1;
+}
+
+/**
+ * The facts table as JSON, except "message" (a string, or an rspamd text
+ * read_text() accepts), whose bytes are returned through msg/msglen
+ * (anchored by the facts table) and go to the C ABI as raw bytes.
  */
 bool put_facts(writer &w, int idx, const char **msg, size_t *msglen)
 {
@@ -891,10 +944,10 @@ bool put_facts(writer &w, int idx, const char **msg, size_t *msglen)
                     ok = put_value(w, v, 0);
             }
         } else if (key_is(k, klen, "message")) {
-            if (lua_type(L, v) != LUA_TSTRING)
-                ok = failf(w, "expected a string");
-            else
+            if (lua_type(L, v) == LUA_TSTRING)
                 *msg = lua_tolstring(L, v, msglen);
+            else if (!read_text(L, v, msg, msglen))
+                ok = failf(w, "expected a string");
         } else if (key_is(k, klen, "reputation")) {
             // {identity = {spam =, ham =}}: counts the host looked up.
             if (!lua_istable(L, v)) {
@@ -1619,6 +1672,7 @@ extern "C" AW_EXPORT int luaopen_authweight_core(lua_State *L)
         {"symbols", l_symbols},
         {"schema", l_schema},
         {"schema_table", l_schema_table},
+        {"accept_text", l_accept_text},
         {"reputation_redis_script", l_reputation_redis_script},
         {nullptr, nullptr},
     };

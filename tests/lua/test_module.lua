@@ -362,6 +362,17 @@ do
   check(ev ~= nil or type(msg) == "string", "a message with a NUL byte")
   if ev then check(run(ev, zone) ~= nil, "NUL message: the DNS loop ends") end
 
+  -- rspamd's text objects are read in place only once accept_text() has
+  -- seen their layout hold a known text; no other value stands in for one.
+  check(core.accept_text({}, "x") == false, "accept_text: a table is no text")
+  check(core.accept_text(io.stdout, "x") == false, "accept_text: a file handle is no text")
+  if newproxy then
+    check(core.accept_text(newproxy(true), "x") == false, "accept_text: an empty userdata is no text")
+  end
+  ev, msg = ctx:evaluate({ ip = "192.0.2.10", message = io.stdout })
+  check(ev == nil and tostring(msg):find("expected a string", 1, true) ~= nil,
+      "a message that is neither a string nor an accepted text is refused", msg)
+
   check(not pcall(ctx.evaluate, ctx, "ip=1.2.3.4"), "facts as a string raise")
 end
 
