@@ -441,29 +441,12 @@ for _, def in ipairs(SYMBOL_DEFS) do
   end
 end
 
-local function symbol_weight(s)
-  local default = DEFAULT_SCORES[s.name]
-  if default and type(s.score) == 'number' then
-    return s.score / default
+local function symbol_weight(name, score)
+  local default = DEFAULT_SCORES[name]
+  if default then
+    return score / default
   end
   return 1.0
-end
-
--- Symbol options stay short identifiers (a domain, an address, a TLS
--- version): rspamd writes every option of every symbol into its log line.
--- The reasons, one line each for humans, go to the reply's "messages"
--- object under "authweight" instead.
-local function insert_symbols(task, verdict)
-  task:cache_set('authweight_aligned', verdict.aligned)
-  local reasons = {}
-  for _, s in ipairs(verdict.symbols) do
-    if not POSTFILTER_SYMBOLS[s.name] then
-      task:insert_result(s.name, symbol_weight(s), s.options)
-      reasons[s.name] = s.reason
-    end
-  end
-  task:append_message(reasons, N)
-  lua_util.debugm(N, task, 'verdict %s after %s DNS rounds', verdict.score, verdict.dns_rounds)
 end
 
 --[[ The report's RFC 8601 Authentication-Results value, handed to the MTA in
@@ -472,9 +455,8 @@ end
      milter_headers puts rspamd's); a /checkv2 client finds it under
      "milter". Headers claiming our authserv-id on the way in are the MTA's
      to strip (README, "Deploying with Postfix"). ]]
-local function add_authentication_results(task, verdict)
-  local value = verdict.authentication_results
-  if type(value) == 'string' and value ~= '' then
+local function add_authentication_results(task, value)
+  if value ~= '' then
     task:set_milter_reply({
       add_headers = {
         ['Authentication-Results'] = {
@@ -486,17 +468,30 @@ local function add_authentication_results(task, verdict)
   end
 end
 
--- Symbols into the task, the Authentication-Results value to the MTA;
--- then the evaluation is released at once (while its memory is still in
--- the CPU's caches) rather than by the garbage collector.
+--[[ Symbols into the task straight from the evaluation (no table per
+     symbol), the Authentication-Results value to the MTA; the evaluation
+     is released at once (while its memory is still in the CPU's caches)
+     rather than by the garbage collector. Symbol options stay short
+     identifiers (a domain, an address, a TLS version): rspamd writes every
+     option of every symbol into its log line. The reasons, one line each
+     for humans, go to the reply's "messages" object under "authweight". ]]
 local function publish(task, ev)
-  local verdict = ev:verdict(OPTION_LEN, REASON_LEN)
-  ev:close()
-  if verdict.reputation_error then
-    reputation:fail(task, 'lookup', verdict.reputation_error)
+  local aligned, score, rounds, authentication_results, reputation_error = ev:summary()
+  if reputation_error then
+    reputation:fail(task, 'lookup', reputation_error)
   end
-  insert_symbols(task, verdict)
-  add_authentication_results(task, verdict)
+  task:cache_set('authweight_aligned', aligned)
+  local reasons = {}
+  ev:each_symbol(OPTION_LEN, REASON_LEN, function(name, sym_score, reason, ...)
+    if not POSTFILTER_SYMBOLS[name] then
+      task:insert_result(name, symbol_weight(name, sym_score), ...)
+      reasons[name] = reason
+    end
+  end)
+  ev:close()
+  task:append_message(reasons, N)
+  add_authentication_results(task, authentication_results)
+  lua_util.debugm(N, task, 'verdict %s after %s DNS rounds', score, rounds)
 end
 
 -- The verdict, weighed by the reputation of the message's authenticated

@@ -1516,78 +1516,153 @@ void push_capped(lua_State *L, const char *s, size_t cap)
 }
 
 /**
- * ev:verdict([option_len, reason_len]) -> {score=, aligned=, dns_rounds=,
- * authentication_results=, [reputation_error=,] symbols={{name=, score=,
- * reason=, options={...}}, ...}}: what a host inserts, read straight from
- * the evaluation rather than through the report's JSON. With the lengths,
- * options and reasons come ready for rspamd: one line each, capped
- * (push_capped), and empty options left out.
+ * Push symbol i of a finished evaluation: its name, score and reason, then
+ * its options. With capped, reason and options come ready for rspamd: one
+ * line each, capped (push_capped), and empty options left out.
+ * @return the count of options pushed, or -1 (nothing pushed) past the end
  */
-int eval_verdict(lua_State *L)
+int push_symbol(lua_State *L, const authweight_eval *ev, size_t i, bool capped, size_t option_len,
+                size_t reason_len)
+{
+    const char *name = nullptr, *reason = nullptr;
+    double s = 0;
+    size_t nopts = 0;
+    if (ev == nullptr || authweight_eval_symbol(ev, i, &name, &s, &reason, &nopts) != AUTHWEIGHT_OK)
+        return -1;
+    luaL_checkstack(L, static_cast<int>(std::min<size_t>(nopts, 1000)) + 3, "authweight: too many options");
+    lua_pushstring(L, name);
+    lua_pushnumber(L, static_cast<lua_Number>(s));
+    if (capped)
+        push_capped(L, reason, reason_len);
+    else
+        lua_pushstring(L, reason);
+    int k = 0;
+    for (size_t j = 0; j < nopts && j < 1000; ++j) {
+        const char *opt = nullptr;
+        if (authweight_eval_symbol_option(ev, i, j, &opt) != AUTHWEIGHT_OK)
+            break;
+        if (capped) {
+            if (*opt == '\0')
+                continue;
+            push_capped(L, opt, option_len);
+        } else {
+            lua_pushstring(L, opt);
+        }
+        ++k;
+    }
+    return k;
+}
+
+/** The optional (option_len, reason_len) at idx: false without them. */
+bool read_caps(lua_State *L, int idx, size_t *option_len, size_t *reason_len)
+{
+    if (lua_isnoneornil(L, idx))
+        return false;
+    const lua_Integer o = luaL_checkinteger(L, idx);
+    const lua_Integer r = luaL_checkinteger(L, idx + 1);
+    luaL_argcheck(L, o > 0 && r > 0, idx, "positive lengths expected");
+    *option_len = static_cast<size_t>(o);
+    *reason_len = static_cast<size_t>(r);
+    return true;
+}
+
+/**
+ * ev:summary() -> aligned, score, dns_rounds, authentication_results
+ * [, reputation_error]: the verdict's figures, without its symbols.
+ */
+int eval_summary(lua_State *L)
 {
     eval_handle *h = check_eval(L);
-    const bool capped = !lua_isnoneornil(L, 2);
-    const auto option_len = static_cast<size_t>(capped ? luaL_checkinteger(L, 2) : 0);
-    const auto reason_len = static_cast<size_t>(capped ? luaL_checkinteger(L, 3) : 0);
-    luaL_argcheck(L, !capped || (option_len > 0 && reason_len > 0), 2, "positive lengths expected");
     double score = 0;
     int aligned = 0, rounds = 0;
     if (authweight_eval_summary(h->ptr, &score, &aligned, &rounds) != AUTHWEIGHT_OK)
         return luaL_error(L, "authweight: verdict before the evaluation is done");
-    size_t n = authweight_eval_symbol_count(h->ptr);
-    lua_createtable(L, 0, 5);
-    lua_pushnumber(L, static_cast<lua_Number>(score));
-    lua_setfield(L, -2, "score");
     lua_pushboolean(L, aligned);
-    lua_setfield(L, -2, "aligned");
+    lua_pushnumber(L, static_cast<lua_Number>(score));
     lua_pushinteger(L, rounds);
-    lua_setfield(L, -2, "dns_rounds");
     const char *ar = nullptr;
     if (authweight_eval_authentication_results(h->ptr, &ar) == AUTHWEIGHT_OK)
         lua_pushstring(L, ar);
     else
         lua_pushliteral(L, "");
-    lua_setfield(L, -2, "authentication_results");
     if (const char *rep_err = authweight_eval_reputation_error(h->ptr)) {
         push_capped(L, rep_err, 300);
-        lua_setfield(L, -2, "reputation_error");
+        return 5;
     }
+    return 4;
+}
+
+/**
+ * ev:each_symbol(option_len, reason_len, fn): fn(name, score, reason,
+ * option...) for each symbol of the verdict, options and reason ready for
+ * rspamd (push_symbol). What a host inserts, with no table per symbol.
+ */
+int eval_each_symbol(lua_State *L)
+{
+    eval_handle *h = check_eval(L);
+    size_t option_len = 0, reason_len = 0;
+    luaL_argcheck(L, read_caps(L, 2, &option_len, &reason_len), 2, "option and reason lengths expected");
+    luaL_checktype(L, 4, LUA_TFUNCTION);
+    double score = 0;
+    int aligned = 0, rounds = 0;
+    if (authweight_eval_summary(h->ptr, &score, &aligned, &rounds) != AUTHWEIGHT_OK)
+        return luaL_error(L, "authweight: verdict before the evaluation is done");
+    // fn may close the evaluation: h->ptr is read again for every symbol.
+    for (size_t i = 0; h->ptr != nullptr && i < static_cast<size_t>(INT_MAX); ++i) {
+        lua_pushvalue(L, 4);
+        const int k = push_symbol(L, h->ptr, i, true, option_len, reason_len);
+        if (k < 0) {
+            lua_pop(L, 1);
+            break;
+        }
+        lua_call(L, 3 + k, 0);
+    }
+    return 0;
+}
+
+/**
+ * ev:verdict([option_len, reason_len]) -> {score=, aligned=, dns_rounds=,
+ * authentication_results=, [reputation_error=,] symbols={{name=, score=,
+ * reason=, options={...}}, ...}}: ev:summary() and ev:each_symbol() as one
+ * table, read straight from the evaluation rather than through the
+ * report's JSON; without the lengths, reasons and options are as the
+ * report has them.
+ */
+int eval_verdict(lua_State *L)
+{
+    eval_handle *h = check_eval(L);
+    size_t option_len = 0, reason_len = 0;
+    const bool capped = read_caps(L, 2, &option_len, &reason_len);
+    lua_settop(L, 1);
+    const int nres = eval_summary(L); // 2: aligned, score, dns_rounds, a-r [, reputation_error]
+    lua_createtable(L, 0, 6);
+    const int t = lua_gettop(L);
+    static const char *const fields[] = {"aligned", "score", "dns_rounds", "authentication_results",
+                                         "reputation_error"};
+    for (int f = 0; f < nres; ++f) {
+        lua_pushvalue(L, 2 + f);
+        lua_setfield(L, t, fields[f]);
+    }
+    const size_t n = authweight_eval_symbol_count(h->ptr);
     lua_createtable(L, table_hint(n), 0);
     for (size_t i = 0; i < n && i < static_cast<size_t>(INT_MAX); ++i) {
-        const char *name = nullptr, *reason = nullptr;
-        double s = 0;
-        size_t nopts = 0;
-        if (authweight_eval_symbol(h->ptr, i, &name, &s, &reason, &nopts) != AUTHWEIGHT_OK)
+        const int k = push_symbol(L, h->ptr, i, capped, option_len, reason_len);
+        if (k < 0)
             break;
+        // name score reason o1..ok -> name score reason {o1..ok}
+        lua_createtable(L, k, 0);
+        lua_insert(L, -(k + 1));
+        for (int j = k; j >= 1; --j)
+            lua_rawseti(L, -(j + 1), j);
         lua_createtable(L, 0, 4);
-        lua_pushstring(L, name);
+        lua_insert(L, -5);
+        lua_setfield(L, -5, "options");
+        lua_setfield(L, -4, "reason");
+        lua_setfield(L, -3, "score");
         lua_setfield(L, -2, "name");
-        lua_pushnumber(L, static_cast<lua_Number>(s));
-        lua_setfield(L, -2, "score");
-        if (capped)
-            push_capped(L, reason, reason_len);
-        else
-            lua_pushstring(L, reason);
-        lua_setfield(L, -2, "reason");
-        lua_createtable(L, table_hint(nopts), 0);
-        int k = 0;
-        for (size_t j = 0; j < nopts && j < static_cast<size_t>(INT_MAX); ++j) {
-            const char *opt = nullptr;
-            if (authweight_eval_symbol_option(h->ptr, i, j, &opt) != AUTHWEIGHT_OK)
-                break;
-            if (capped) {
-                if (*opt == '\0')
-                    continue;
-                push_capped(L, opt, option_len);
-            } else {
-                lua_pushstring(L, opt);
-            }
-            lua_rawseti(L, -2, ++k);
-        }
-        lua_setfield(L, -2, "options");
         lua_rawseti(L, -2, static_cast<int>(i + 1));
     }
-    lua_setfield(L, -2, "symbols");
+    lua_setfield(L, t, "symbols");
     return 1;
 }
 
@@ -1654,6 +1729,8 @@ extern "C" AW_EXPORT int luaopen_authweight_core(lua_State *L)
         {"report", eval_report},
         {"report_json", eval_report_json},
         {"verdict", eval_verdict},
+        {"summary", eval_summary},
+        {"each_symbol", eval_each_symbol},
         {"set_reputation", eval_set_reputation},
         {"identities", eval_identities},
         {"use_store", eval_use_store},

@@ -8,9 +8,9 @@
 #   tests/bench/rspamd_callgrind.sh [BUILD_DIR] [MESSAGES]
 #
 # Timings of one rspamd differ from another's of the same build by more
-# than most changes to authweight (see rspamd_ratio.sh); these counts repeat
-# within about 0.5% from run to run, so two runs tell a change of a few
-# thousand instructions a message. The caches simulated are this machine's
+# than most changes to authweight (see rspamd_ratio.sh); these counts differ
+# by up to 0.3% (30,000 instructions a message) between two instances of
+# the same configuration. The caches simulated are this machine's
 # first level (64 KiB instructions, 48 KiB data) and, as "LL", its 2 MiB
 # second level. "cycles" is a model, not a measurement: 0.3 a
 # instruction, 10 a first-level miss, 40 a second-level miss; it puts

@@ -685,6 +685,24 @@ do
       s = s:gsub("%c", " ")
       return #s > n and s:sub(1, n) .. "..." or s
     end
+    -- ev:summary() and ev:each_symbol(): the capped verdict without tables
+    local aligned, score, rounds, ar, rep_err = ev:summary()
+    check(aligned == v.aligned and score == v.score and rounds == v.dns_rounds
+          and ar == v.authentication_results and rep_err == nil, "summary() is the verdict's figures")
+    local seen = {}
+    ev:each_symbol(4, 12, function(name, sym_score, reason, ...)
+      seen[#seen + 1] = { name = name, score = sym_score, reason = reason, options = { ... } }
+    end)
+    local capped_v = ev:verdict(4, 12)
+    check(#seen == #capped_v.symbols, "each_symbol() yields every symbol", #seen)
+    for i, sym in ipairs(capped_v.symbols) do
+      local e = seen[i] or { options = {} }
+      check(e.name == sym.name and e.score == sym.score and e.reason == sym.reason
+            and table.concat(e.options, "|") == table.concat(sym.options, "|"),
+            "each_symbol() symbol " .. sym.name .. " is the capped verdict's")
+    end
+    check(not pcall(ev.each_symbol, ev, 4, 12), "each_symbol() needs a function")
+    check(not pcall(ev.each_symbol, ev, 0, 12, print), "each_symbol() needs positive lengths")
     local c = ev:verdict(4, 12)
     check(#c.symbols == #v.symbols, "capped verdict() has the same symbols")
     local cut = false
