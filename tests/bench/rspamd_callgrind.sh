@@ -33,14 +33,9 @@ rm -rf "$AW_HS_CACHE"
 # shellcheck source=tests/integration/lib/env.sh
 . "$lib/env.sh"
 
-[ -f "$build/lua/5.1/authweight_core.so" ] && [ -x "$build/tests/zone2unbound" ] ||
-  aw_die "build $build first (targets authweight_lua51 and zone2unbound)"
-
 work=$build/bench-callgrind
-aw_env_init "$work" "$build"
 corpus=$work/corpus
-aw_corpus_make "$corpus" "$count"
-aw_dns_start "$corpus/zone.json"
+aw_bench_start "$work" "$build" "$count"
 
 # rspamd under callgrind, for aw_rspamd_start (which runs rspamd from PATH).
 mkdir -p "$work/bin" "$work/callgrind"
@@ -58,14 +53,7 @@ printf '%-8s %11s %9s %9s %9s %9s %11s\n' mode Ir/msg I1mr D1mr+mw ILmr DLmr+mw 
 declare -A cycles=() instr=()
 for mode in off native rspamd; do
   d=$work/local.d-$mode
-  mkdir -p "$d"
-  case $mode in
-  off) echo 'enabled = false;' >"$d/authweight.conf" ;;
-  *)
-    printf 'whitelist = ["alice@org00.example", "@org03.example", "*.org09.example"];\nprotected_domains = ["bank.example"];\nauth_source = "%s";\n' \
-      "$mode" >"$d/authweight.conf"
-    ;;
-  esac
+  aw_bench_conf "$d" "$mode"
   echo 'task_timeout = 60s;' >"$d/options.inc.extra" # valgrind is slow
   AW_RSPAMD_TAG=$mode aw_rspamd_prepare "$d"
   AW_RSPAMD_TAG=$mode aw_rspamd_start

@@ -46,26 +46,11 @@ fi
 # shellcheck source=tests/integration/lib/env.sh
 . "$lib/env.sh"
 
-[ -f "$build/lua/5.1/authweight_core.so" ] && [ -x "$build/tests/zone2unbound" ] ||
-  aw_die "build $build first (targets authweight_lua51 and zone2unbound)"
-
 work=$build/bench-rspamd
-aw_env_init "$work" "$build"
 corpus=$work/corpus
-aw_corpus_make "$corpus" "$count"
-
-aw_dns_start "$corpus/zone.json"
-
+aw_bench_start "$work" "$build" "$count"
 for mode in off native rspamd; do
-  d=$work/local.d-$mode
-  mkdir -p "$d"
-  case $mode in
-  off) echo 'enabled = false;' >"$d/authweight.conf" ;;
-  native | rspamd)
-    printf 'whitelist = ["alice@org00.example", "@org03.example", "*.org09.example"];\nprotected_domains = ["bank.example"];\nauth_source = "%s";\n' \
-      "$mode" >"$d/authweight.conf"
-    ;;
-  esac
+  aw_bench_conf "$work/local.d-$mode" "$mode"
 done
 
 # CPU time of a process in nanoseconds, all its threads (schedstat's
