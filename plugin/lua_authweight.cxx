@@ -833,19 +833,26 @@ struct text_view {
     unsigned int flags;
 };
 
-bool read_text(lua_State *L, int idx, const char **p, size_t *len)
+/** The value at idx as a text_view, if it is a userdata of that size with
+ *  a metatable, which is pushed; false (nothing pushed) otherwise. */
+bool text_at(lua_State *L, int idx, text_view *t)
 {
     if (lua_type(L, idx) != LUA_TUSERDATA || aw_rawlen(L, idx) != sizeof(text_view) ||
         !lua_getmetatable(L, idx))
         return false;
+    std::memcpy(t, lua_touserdata(L, idx), sizeof *t);
+    return true;
+}
+
+bool read_text(lua_State *L, int idx, const char **p, size_t *len)
+{
+    text_view t;
+    if (!text_at(L, idx, &t))
+        return false;
     lua_getfield(L, LUA_REGISTRYINDEX, TEXT_MT_KEY);
     bool known = lua_rawequal(L, -1, -2) != 0;
     lua_pop(L, 2);
-    if (!known)
-        return false;
-    text_view t;
-    std::memcpy(&t, lua_touserdata(L, idx), sizeof t);
-    if (t.start == nullptr && t.len != 0)
+    if (!known || (t.start == nullptr && t.len != 0))
         return false;
     *p = t.start != nullptr ? t.start : "";
     *len = t.len;
@@ -859,9 +866,8 @@ int l_accept_text(lua_State *L)
     size_t n = 0;
     const char *s = luaL_checklstring(L, 2, &n);
     bool ok = false;
-    if (lua_type(L, 1) == LUA_TUSERDATA && aw_rawlen(L, 1) == sizeof(text_view) && lua_getmetatable(L, 1)) {
-        text_view t;
-        std::memcpy(&t, lua_touserdata(L, 1), sizeof t);
+    text_view t;
+    if (text_at(L, 1, &t)) {
         ok = n != 0 && t.start != nullptr && t.start != s && t.len == n && std::memcmp(t.start, s, n) == 0;
         if (ok)
             lua_setfield(L, LUA_REGISTRYINDEX, TEXT_MT_KEY);

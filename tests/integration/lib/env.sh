@@ -158,30 +158,6 @@ aw_env_stop() {
 
 # ---- DNS ---------------------------------------------------------------------
 
-# The start of tests/bench/rspamd_*.sh: the environment in WORKDIR for the
-# tree built in BUILD_DIR, the corpus of COUNT messages in WORKDIR/corpus,
-# and the DNS server serving its zone.
-aw_bench_start() { # WORKDIR BUILD_DIR COUNT
-  [ -f "$2/lua/5.1/authweight_core.so" ] && [ -x "$2/tests/zone2unbound" ] ||
-    aw_die "build $2 first (targets authweight_lua51 and zone2unbound)"
-  aw_env_init "$1" "$2"
-  aw_corpus_make "$1/corpus" "$3"
-  aw_dns_start "$1/corpus/zone.json"
-}
-
-# The benchmarks' local.d/authweight.conf in DIR: authweight disabled (off),
-# or enabled with the corpus's whitelist and protected domain and MODE as
-# auth_source (native, rspamd).
-aw_bench_conf() { # DIR MODE
-  mkdir -p "$1"
-  if [ "$2" = off ]; then
-    echo 'enabled = false;' >"$1/authweight.conf"
-  else
-    printf 'whitelist = ["alice@org00.example", "@org03.example", "*.org09.example"];\nprotected_domains = ["bank.example"];\nauth_source = "%s";\n' \
-      "$2" >"$1/authweight.conf"
-  fi
-}
-
 aw_dns_start() {
   local zone=$1 i
   AW_DNS_PORT=$(aw_free_port)
@@ -316,4 +292,30 @@ aw_lua_errors() {
   # ... failed", with a "trace: [1]:{...}" of the Lua stack.
   grep -hiE "call to .* failed|init of .* failed|load of .* failed|trace: \[|stack traceback|lua error" \
     "$AW_DIR/log/rspamd.log" "$AW_DIR/log/rspamd.out" 2>/dev/null || true
+}
+
+# ---- benchmarks ------------------------------------------------------------------
+
+# The start of tests/bench/rspamd_*.sh: the environment in WORKDIR for the
+# tree built in BUILD_DIR, the corpus of COUNT messages in WORKDIR/corpus,
+# and the DNS server serving its zone.
+aw_bench_start() { # WORKDIR BUILD_DIR COUNT
+  [ -f "$2/lua/5.1/authweight_core.so" ] && [ -x "$2/tests/zone2unbound" ] ||
+    aw_die "build $2 first (targets authweight_lua51 and zone2unbound)"
+  aw_env_init "$1" "$2"
+  aw_corpus_make "$1/corpus" "$3"
+  aw_dns_start "$1/corpus/zone.json"
+}
+
+# The benchmarks' local.d/authweight.conf in DIR: authweight disabled (off),
+# or enabled with the corpus's whitelist and protected domain and MODE as
+# auth_source (native, rspamd).
+aw_bench_conf() { # DIR MODE
+  mkdir -p "$1"
+  if [ "$2" = off ]; then
+    echo 'enabled = false;' >"$1/authweight.conf"
+  else
+    printf 'whitelist = ["alice@org00.example", "@org03.example", "*.org09.example"];\nprotected_domains = ["bank.example"];\nauth_source = "%s";\n' \
+      "$2" >"$1/authweight.conf"
+  fi
 }
