@@ -1,5 +1,7 @@
 #include "json_io.hxx"
 
+#include "facts_reader.hxx"
+
 #include "authweight/results.hxx"
 #include "authweight/rfc5322.hxx"
 
@@ -393,69 +395,6 @@ core::result<core::config> fill_config(const json &doc)
     return c;
 }
 
-// --- facts -----------------------------------------------------------------
-
-core::result<std::string> fact_string(const json &v, const std::string &key)
-{
-    if (v.is_null())
-        return std::string{};
-    if (!v.is_string())
-        return fail(error_code::BAD_INPUT, "'" + key + "': expected string, got " + type_name(v));
-    return v.get<std::string>();
-}
-
-core::result<double> fact_score(const json &v, const std::string &key)
-{
-    if (!finite_number(v))
-        return fail(error_code::BAD_INPUT, "'" + key + "': expected a finite number, got " + type_name(v));
-    return v.get<double>();
-}
-
-core::result<void> parse_external(const json &v, std::vector<core::external_symbol> &out)
-{
-    if (v.is_object()) {
-        for (const auto &[name, score] : v.items()) {
-            if (name.empty())
-                return fail(error_code::BAD_INPUT, "'external': empty symbol name");
-            auto s = fact_score(score, "external." + name);
-            if (!s)
-                return std::unexpected(s.error());
-            out.push_back({name, *s});
-        }
-        return {};
-    }
-    if (!v.is_array())
-        return fail(error_code::BAD_INPUT, "'external': expected array or object, got " + type_name(v));
-    std::size_t i = 0;
-    for (const auto &e : v) {
-        const auto where = "external[" + std::to_string(i++) + "]";
-        if (!e.is_object())
-            return fail(error_code::BAD_INPUT, "'" + where + "': expected object, got " + type_name(e));
-        core::external_symbol sym;
-        bool have_name = false, have_score = false;
-        for (const auto &[key, val] : e.items()) {
-            if (key == "name") {
-                if (!val.is_string() || val.get_ref<const std::string &>().empty())
-                    return fail(error_code::BAD_INPUT, "'" + where + ".name': expected a non-empty string");
-                sym.name = val.get<std::string>();
-                have_name = true;
-            } else if (key == "score") {
-                auto s = fact_score(val, where + ".score");
-                if (!s)
-                    return std::unexpected(s.error());
-                sym.score = *s;
-                have_score = true;
-            } else {
-                return fail(error_code::BAD_INPUT, "unknown fact '" + where + "." + key + "'");
-            }
-        }
-        if (!have_name || !have_score)
-            return fail(error_code::BAD_INPUT, "'" + where + "': needs both name and score");
-        out.push_back(std::move(sym));
-    }
-    return {};
-}
-
 double round4(double x)
 {
     if (!std::isfinite(x))
@@ -506,289 +445,55 @@ core::result<core::config> parse_config(std::string_view json_text)
     }
 }
 
-namespace {
-
-// --- results another module computed (auth_source = "rspamd") ---------------
-
-core::result<core::auth_result> fact_result(const json &v, const std::string &key)
-{
-    if (v.is_string())
-        if (auto r = core::auth_result_from_string(v.get_ref<const std::string &>()))
-            return *r;
-    return fail(error_code::BAD_INPUT, "'" + key + "': expected one of pass, fail, softfail, neutral, none, "
-                                       "temperror, permerror");
-}
-
-core::result<bool> fact_bool(const json &v, const std::string &key)
-{
-    if (!v.is_boolean())
-        return fail(error_code::BAD_INPUT, "'" + key + "': expected boolean, got " + type_name(v));
-    return v.get<bool>();
-}
-
-/** Visit an object's members with a handler per key; unknown keys are errors. */
-template <typename F>
-core::result<void> each_member(const json &v, const std::string &key, F &&handle)
-{
-    if (!v.is_object())
-        return fail(error_code::BAD_INPUT, "'" + key + "': expected object, got " + type_name(v));
-    for (const auto &[k, val] : v.items()) {
-        auto r = handle(k, val, key + "." + k);
-        if (!r)
-            return std::unexpected(r.error());
-        if (!*r)
-            return fail(error_code::BAD_INPUT, "unknown fact '" + key + "." + k + "'");
-    }
-    return {};
-}
-
-/** spf: {result, domain, identity: "mailfrom"|"helo", reason} */
-core::result<core::spf_outcome> parse_given_spf(const json &v)
-{
-    core::spf_outcome o;
-    auto r = each_member(v, "spf", [&](const std::string &k, const json &val,
-                                       const std::string &where) -> core::result<bool> {
-        if (k == "result") {
-            auto x = fact_result(val, where);
-            if (!x)
-                return std::unexpected(x.error());
-            o.result = *x;
-        } else if (k == "domain" || k == "reason") {
-            auto s = fact_string(val, where);
-            if (!s)
-                return std::unexpected(s.error());
-            (k == "domain" ? o.domain : o.reason) = std::move(*s);
-        } else if (k == "identity") {
-            if (!val.is_string() || (val != "mailfrom" && val != "helo"))
-                return fail(error_code::BAD_INPUT, "'" + where + "': expected mailfrom or helo");
-            o.identity = val.get<std::string>();
-        } else {
-            return false;
+/** Facts from nlohmann-json's document (facts_reader.hxx). */
+template <>
+struct fact_doc<json> {
+    static fact_kind kind(const json &v)
+    {
+        switch (v.type()) {
+        case json::value_t::null: return fact_kind::null;
+        case json::value_t::boolean: return fact_kind::boolean;
+        case json::value_t::number_integer:
+        case json::value_t::number_unsigned:
+        case json::value_t::number_float: return fact_kind::number;
+        case json::value_t::string: return fact_kind::string;
+        case json::value_t::array: return fact_kind::array;
+        case json::value_t::object: return fact_kind::object;
+        case json::value_t::binary:
+        case json::value_t::discarded: break;
         }
-        return true;
-    });
-    if (!r)
-        return std::unexpected(r.error());
-    return o;
-}
-
-/** dkim: [{domain, selector, algorithm, result, reason}, ...] */
-core::result<std::vector<core::dkim_outcome>> parse_given_dkim(const json &v)
-{
-    if (!v.is_array())
-        return fail(error_code::BAD_INPUT, "'dkim': expected array, got " + type_name(v));
-    std::vector<core::dkim_outcome> out;
-    std::size_t i = 0;
-    for (const auto &e : v) {
-        core::dkim_outcome o;
-        auto r = each_member(e, "dkim[" + std::to_string(i++) + "]",
-                             [&](const std::string &k, const json &val,
-                                 const std::string &where) -> core::result<bool> {
-                                 if (k == "result") {
-                                     auto x = fact_result(val, where);
-                                     if (!x)
-                                         return std::unexpected(x.error());
-                                     o.result = *x;
-                                     return true;
-                                 }
-                                 std::string *field = k == "domain"      ? &o.domain
-                                                      : k == "selector"  ? &o.selector
-                                                      : k == "algorithm" ? &o.algorithm
-                                                      : k == "reason"    ? &o.reason
-                                                                         : nullptr;
-                                 if (field == nullptr)
-                                     return false;
-                                 auto s = fact_string(val, where);
-                                 if (!s)
-                                     return std::unexpected(s.error());
-                                 *field = std::move(*s);
-                                 return true;
-                             });
-        if (!r)
-            return std::unexpected(r.error());
-        out.push_back(std::move(o));
+        return fact_kind::other;
     }
-    return out;
-}
-
-/** dmarc: {result, policy: none|quarantine|reject|null, from_domain, spf_aligned, dkim_aligned} */
-core::result<core::dmarc_outcome> parse_given_dmarc(const json &v)
-{
-    core::dmarc_outcome o;
-    auto r = each_member(v, "dmarc", [&](const std::string &k, const json &val,
-                                         const std::string &where) -> core::result<bool> {
-        if (k == "result") {
-            auto x = fact_result(val, where);
-            if (!x)
-                return std::unexpected(x.error());
-            o.result = *x;
-        } else if (k == "policy") {
-            if (val.is_null())
-                o.policy = core::dmarc_policy::UNKNOWN;
-            else if (val == "none")
-                o.policy = core::dmarc_policy::NONE;
-            else if (val == "quarantine")
-                o.policy = core::dmarc_policy::QUARANTINE;
-            else if (val == "reject")
-                o.policy = core::dmarc_policy::REJECT;
-            else
-                return fail(error_code::BAD_INPUT, "'" + where + "': expected none, quarantine, reject or null");
-        } else if (k == "from_domain") {
-            auto s = fact_string(val, where);
-            if (!s)
-                return std::unexpected(s.error());
-            o.from_domain = std::move(*s);
-        } else if (k == "spf_aligned" || k == "dkim_aligned") {
-            auto b = fact_bool(val, where);
-            if (!b)
-                return std::unexpected(b.error());
-            (k == "spf_aligned" ? o.spf_aligned : o.dkim_aligned) = *b;
-        } else {
-            return false;
-        }
-        return true;
-    });
-    if (!r)
-        return std::unexpected(r.error());
-    return o;
-}
-
-/** reputation: {identity: {spam, ham}, ...}, decayed counts the host looked up. */
-core::result<core::reputation_map> parse_reputation(const json &v)
-{
-    if (!v.is_object())
-        return fail(error_code::BAD_INPUT, "'reputation': expected object, got " + type_name(v));
-    // A message has at most max_reputation_identities identities; a host
-    // may look up a few more candidates, never thousands.
-    if (v.size() > 4 * core::max_reputation_identities)
-        return fail(error_code::BAD_INPUT, "'reputation': too many identities");
-    core::reputation_map out;
-    for (const auto &[name, rec] : v.items()) {
-        const std::string where = "reputation." + name.substr(0, 100);
-        if (!core::valid_identity(name))
-            return fail(error_code::BAD_INPUT, "'" + where + "': not a lower-case domain name");
-        core::reputation_counts c;
-        auto r = each_member(rec, where, [&](const std::string &k, const json &val,
-                                             const std::string &at) -> core::result<bool> {
-            if (k != "spam" && k != "ham")
-                return false;
-            if (!finite_number(val) || val.get<double>() < 0)
-                return fail(error_code::BAD_INPUT, "'" + at + "': expected a non-negative number");
-            (k == "spam" ? c.spam : c.ham) = val.get<double>();
-            return true;
-        });
-        if (!r)
-            return std::unexpected(r.error());
-        out.emplace(name, c);
+    static std::string type_name(const json &v) { return adapters::type_name(v); }
+    static bool boolean(const json &v) { return v.get<bool>(); }
+    static double number(const json &v) { return v.get<double>(); }
+    static std::string_view text(const json &v) { return v.get_ref<const std::string &>(); }
+    static std::size_t count(const json &v) { return v.size(); }
+    template <typename F>
+    static core::result<void> members(const json &v, F &&f)
+    {
+        for (const auto &[k, val] : v.items())
+            if (auto r = f(std::string_view(k), val); !r)
+                return r;
+        return {};
     }
-    return out;
-}
-
-core::result<core::delivery_facts> parse_facts_document(std::string_view json_text)
-{
-    auto doc = parse_json(json_text, "facts are not valid JSON", error_code::BAD_INPUT);
-    if (!doc)
-        return std::unexpected(doc.error());
-    if (!doc->is_object())
-        return fail(error_code::BAD_INPUT, "facts: expected object, got " + type_name(*doc));
-
-    core::delivery_facts f;
-    auto &c = f.connection;
-    const std::pair<const char *, std::string *> strings[] = {
-        {"ip", &c.client_ip},          {"helo", &c.helo},
-        {"hostname", &c.hostname},     {"tls_version", &c.tls_version},
-        {"tls_cipher", &c.tls_cipher}, {"tls_source", &c.tls_source},
-        {"user", &c.auth_user},
-    };
-    // null means "not given" for every fact.
-    for (const auto &[key, val] : doc->items()) {
-        bool done = false;
-        for (const auto &[name, field] : strings)
-            if (key == name) {
-                auto s = fact_string(val, key);
-                if (!s)
-                    return std::unexpected(s.error());
-                *field = std::move(*s);
-                done = true;
-            }
-        if (done)
-            continue;
-        if (key == "fcrdns") {
-            if (val.is_boolean())
-                c.fcrdns = val.get<bool>();
-            else if (!val.is_null())
-                return fail(error_code::BAD_INPUT, "'fcrdns': expected boolean, got " + type_name(val));
-        } else if (key == "mail_from") {
-            if (val.is_string())
-                f.envelope.mail_from = val.get<std::string>();
-            else if (!val.is_null())
-                return fail(error_code::BAD_INPUT, "'mail_from': expected string, got " + type_name(val));
-        } else if (key == "rcpt") {
-            if (val.is_null())
-                continue;
-            if (!val.is_array())
-                return fail(error_code::BAD_INPUT, "'rcpt': expected array, got " + type_name(val));
-            std::size_t i = 0;
-            for (const auto &r : val) {
-                if (!r.is_string())
-                    return fail(error_code::BAD_INPUT,
-                                "'rcpt[" + std::to_string(i) + "]': expected string, got " + type_name(r));
-                f.envelope.rcpt.push_back(r.get<std::string>());
-                ++i;
-            }
-        } else if (key == "message") {
-            if (val.is_string()) {
-                f.message = val.get<std::string>();
-                f.has_message = true;
-            } else if (!val.is_null()) {
-                return fail(error_code::BAD_INPUT, "'message': expected string, got " + type_name(val));
-            }
-        } else if (key == "external") {
-            if (val.is_null())
-                continue;
-            if (auto r = parse_external(val, f.external); !r)
-                return std::unexpected(r.error());
-        } else if (key == "reputation") {
-            if (val.is_null())
-                continue;
-            auto rep = parse_reputation(val);
-            if (!rep)
-                return std::unexpected(rep.error());
-            f.reputation = std::move(*rep);
-        } else if (key == "spf" || key == "dkim" || key == "dmarc") {
-            // Results another module computed skip the native check
-            // (auth_source = "rspamd"); null means "not given".
-            if (val.is_null())
-                continue;
-            if (key == "spf") {
-                auto o = parse_given_spf(val);
-                if (!o)
-                    return std::unexpected(o.error());
-                f.given_spf = std::move(*o);
-            } else if (key == "dkim") {
-                auto o = parse_given_dkim(val);
-                if (!o)
-                    return std::unexpected(o.error());
-                f.given_dkim = std::move(*o);
-            } else {
-                auto o = parse_given_dmarc(val);
-                if (!o)
-                    return std::unexpected(o.error());
-                f.given_dmarc = std::move(*o);
-            }
-        } else {
-            return fail(error_code::BAD_INPUT, "unknown fact '" + key + "'");
-        }
+    template <typename F>
+    static core::result<void> elements(const json &v, F &&f)
+    {
+        for (const auto &e : v)
+            if (auto r = f(e); !r)
+                return r;
+        return {};
     }
-    return f;
-}
-
-} // namespace
+};
 
 core::result<core::delivery_facts> parse_facts(std::string_view json_text)
 {
     try {
-        return parse_facts_document(json_text);
+        auto doc = parse_json(json_text, "facts are not valid JSON", error_code::BAD_INPUT);
+        if (!doc)
+            return std::unexpected(doc.error());
+        return read_facts(*doc);
     } catch (const json::exception &e) {
         return fail(error_code::INTERNAL, std::string("facts: ") + e.what());
     }
