@@ -2,6 +2,7 @@
 // core, map its error codes (STYLE.md §3). Nothing escapes: every function
 // is noexcept with a catch (...) backstop.
 #include "authweight.h"
+#include "authweight_facts.hxx"
 
 #include "authweight/dns.hxx"
 #include "authweight/error.hxx"
@@ -223,7 +224,26 @@ AUTHWEIGHT_API int authweight_eval_new(authweight_ctx *ctx, const char *facts_js
             facts->message.assign(message, msglen);
             facts->has_message = true;
         }
-        auto ev = adapters::evaluation::create(ctx->eng, std::move(*facts), ctx->cache);
+        return authweight_eval_from_facts(ctx, std::move(*facts), out, errmsg);
+    } catch (const std::bad_alloc &) {
+        return fail_with(errmsg, AUTHWEIGHT_E_NOMEM, "out of memory");
+    } catch (...) {
+        return fail_with(errmsg, AUTHWEIGHT_E_INTERNAL, "internal error creating the evaluation");
+    }
+}
+
+extern "C++" int authweight_eval_from_facts(authweight_ctx *ctx, core::delivery_facts &&facts,
+                                            authweight_eval **out, char **errmsg) noexcept
+{
+    if (errmsg != nullptr)
+        *errmsg = nullptr;
+    if (out == nullptr)
+        return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_eval_new: out is NULL");
+    *out = nullptr;
+    if (ctx == nullptr || !ctx->eng)
+        return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_eval_new: ctx is NULL");
+    try {
+        auto ev = adapters::evaluation::create(ctx->eng, std::move(facts), ctx->cache);
         if (!ev)
             return fail_with(errmsg, map_code(ev.error().code(), AUTHWEIGHT_E_INPUT),
                              ev.error().message());

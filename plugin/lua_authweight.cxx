@@ -16,6 +16,8 @@
 // key path in the embedded schema (an "array" key gives [], anything else
 // {}), for the facts the module knows rcpt and external are arrays.
 #include "authweight.h"
+#include "authweight_facts.hxx"
+#include "facts_reader.hxx"
 
 #include <nlohmann/json.hpp>
 
@@ -709,117 +711,6 @@ void writer_init(writer &w, lua_State *L, buffer *b, const char *root)
 
 // ---- facts -------------------------------------------------------------------------
 
-bool key_is(const char *k, size_t n, const char *name)
-{
-    return std::strlen(name) == n && std::memcmp(k, name, n) == 0;
-}
-
-bool put_key(writer &w, bool &first, const char *name)
-{
-    if (!first)
-        put(w, ",", 1);
-    first = false;
-    put_string(w, name, std::strlen(name));
-    put(w, ":", 1);
-    return true;
-}
-
-bool put_string_array(writer &w, int idx)
-{
-    lua_State *L = w.L;
-    if (!lua_istable(L, idx))
-        return failf(w, "expected an array of strings");
-    size_t n = aw_rawlen(L, idx);
-    put(w, "[", 1);
-    for (size_t i = 1; i <= n; ++i) {
-        lua_rawgeti(L, idx, static_cast<int>(i));
-        if (lua_type(L, -1) != LUA_TSTRING) {
-            lua_pop(L, 1);
-            return failf(w, "expected an array of strings");
-        }
-        if (i > 1)
-            put(w, ",", 1);
-        size_t len = 0;
-        const char *s = lua_tolstring(L, -1, &len);
-        put_string(w, s, len);
-        lua_pop(L, 1);
-    }
-    put(w, "]", 1);
-    return true;
-}
-
-void put_external_entry(writer &w, bool first, const char *name, size_t nlen, int score_idx)
-{
-    if (!first)
-        put(w, ",", 1);
-    put(w, "{\"name\":");
-    put_string(w, name, nlen);
-    put(w, ",\"score\":");
-    put_number(w, score_idx);
-    put(w, "}", 1);
-}
-
-/** external: an array of {name=, score=} or a map name -> score. */
-bool put_external(writer &w, int idx)
-{
-    lua_State *L = w.L;
-    constexpr const char *shape = "expected an array of {name=, score=} or a map name -> score";
-    if (!lua_istable(L, idx))
-        return failf(w, shape);
-    put(w, "[", 1);
-    lua_rawgeti(L, idx, 1);
-    bool array = !lua_isnil(L, -1);
-    lua_pop(L, 1);
-    if (array) {
-        size_t n = aw_rawlen(L, idx);
-        for (size_t i = 1; i <= n; ++i) {
-            lua_rawgeti(L, idx, static_cast<int>(i));
-            int e = aw_absindex(L, -1);
-            if (!lua_istable(L, e)) {
-                lua_pop(L, 1);
-                return failf(w, shape);
-            }
-            lua_getfield(L, e, "name");
-            lua_getfield(L, e, "score");
-            if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TNUMBER
-                || !std::isfinite(static_cast<double>(lua_tonumber(L, -1)))) {
-                lua_pop(L, 3);
-                return failf(w, shape);
-            }
-            size_t nlen = 0;
-            const char *name = lua_tolstring(L, -2, &nlen);
-            put_external_entry(w, i == 1, name, nlen, aw_absindex(L, -1));
-            lua_pop(L, 3);
-        }
-    } else {
-        bool first = true;
-        lua_pushnil(L);
-        while (lua_next(L, idx) != 0) {
-            if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TNUMBER
-                || !std::isfinite(static_cast<double>(lua_tonumber(L, -1)))) {
-                lua_pop(L, 2);
-                return failf(w, shape);
-            }
-            size_t nlen = 0;
-            const char *name = lua_tolstring(L, -2, &nlen);
-            put_external_entry(w, first, name, nlen, aw_absindex(L, -1));
-            first = false;
-            lua_pop(L, 1);
-        }
-    }
-    put(w, "]", 1);
-    return true;
-}
-
-bool has_any_key(lua_State *L, int idx)
-{
-    lua_pushnil(L);
-    if (lua_next(L, idx) == 0)
-        return false;
-    lua_pop(L, 2);
-    return true;
-}
-
 /**
  * rspamd's text objects (rspamd{text}, src/lua/lua_common.h in rspamd 3.4):
  * a userdata holding a pointer to bytes rspamd owns, their length and
@@ -878,103 +769,115 @@ int l_accept_text(lua_State *L)
     return 1;
 }
 
+/** A value of the facts table: its stack slot (absolute). */
+struct lua_fact {
+    lua_State *L;
+    int idx;
+};
+
+} // namespace
+
 /**
- * The facts table as JSON, except "message" (a string, or an rspamd text
- * read_text() accepts), whose bytes are returned through msg/msglen
- * (anchored by the facts table) and go to the C ABI as raw bytes.
+ * The facts table read by adapters::read_facts(), the reader of the JSON
+ * facts too: no JSON in between. "message" is a string or an rspamd text
+ * read_text() accepts; the values read stay on the stack meanwhile.
  */
-bool put_facts(writer &w, int idx, const char **msg, size_t *msglen)
-{
-    static const char *const string_keys[] = {"ip",         "helo",       "hostname", "tls_version",
-                                              "tls_cipher", "tls_source", "user",     "mail_from"};
-    lua_State *L = w.L;
-    luaL_checkstack(L, 8, "authweight: out of stack");
-    bool first = true;
-    put(w, "{", 1);
-    lua_pushnil(L);
-    while (lua_next(L, idx) != 0) {
-        if (lua_type(L, -2) != LUA_TSTRING) {
-            lua_pop(L, 2);
-            return failf(w, "keys must be strings");
-        }
-        size_t klen = 0;
-        const char *k = lua_tolstring(L, -2, &klen);
-        int v = aw_absindex(L, -1);
-        size_t old = path_key(w, k, klen);
-        bool ok = true;
-        const char *string_key = nullptr;
-        for (const char *name : string_keys)
-            if (key_is(k, klen, name))
-                string_key = name;
-        if (string_key != nullptr) {
-            if (lua_type(L, v) != LUA_TSTRING) {
-                ok = failf(w, "expected a string");
-            } else {
-                size_t n = 0;
-                const char *s = lua_tolstring(L, v, &n);
-                put_key(w, first, string_key);
-                put_string(w, s, n);
-            }
-        } else if (key_is(k, klen, "fcrdns")) {
-            if (lua_type(L, v) != LUA_TBOOLEAN) {
-                ok = failf(w, "expected a boolean");
-            } else {
-                put_key(w, first, "fcrdns");
-                put(w, lua_toboolean(L, v) ? "true" : "false");
-            }
-        } else if (key_is(k, klen, "rcpt")) {
-            put_key(w, first, "rcpt");
-            ok = put_string_array(w, v);
-        } else if (key_is(k, klen, "external")) {
-            put_key(w, first, "external");
-            ok = put_external(w, v);
-        } else if (key_is(k, klen, "spf") || key_is(k, klen, "dmarc")) {
-            // Results another module computed (auth_source = "rspamd").
-            if (!lua_istable(L, v)) {
-                ok = failf(w, "expected a table");
-            } else {
-                put_key(w, first, key_is(k, klen, "spf") ? "spf" : "dmarc");
-                ok = put_value(w, v, 0);
-            }
-        } else if (key_is(k, klen, "dkim")) {
-            if (!lua_istable(L, v)) {
-                ok = failf(w, "expected an array of tables");
-            } else {
-                put_key(w, first, "dkim");
-                lua_rawgeti(L, v, 1);
-                bool empty = lua_isnil(L, -1) && !has_any_key(L, v);
-                lua_pop(L, 1);
-                if (empty)
-                    put(w, "[]"); // no signatures: [], never {}
-                else
-                    ok = put_value(w, v, 0);
-            }
-        } else if (key_is(k, klen, "message")) {
-            if (lua_type(L, v) == LUA_TSTRING)
-                *msg = lua_tolstring(L, v, msglen);
-            else if (!read_text(L, v, msg, msglen))
-                ok = failf(w, "expected a string");
-        } else if (key_is(k, klen, "reputation")) {
-            // {identity = {spam =, ham =}}: counts the host looked up.
-            if (!lua_istable(L, v)) {
-                ok = failf(w, "expected a table");
-            } else {
-                put_key(w, first, "reputation");
-                ok = put_value(w, v, 0);
-            }
-        } else {
-            ok = failf(w, "unknown key");
-        }
-        lua_pop(L, 1);
-        if (!ok) {
+template <>
+struct authweight::adapters::fact_doc<lua_fact> {
+    static fact_kind kind(const lua_fact &v)
+    {
+        lua_State *L = v.L;
+        switch (lua_type(L, v.idx)) {
+        case LUA_TNIL: return fact_kind::null;
+        case LUA_TBOOLEAN: return fact_kind::boolean;
+        case LUA_TNUMBER: return fact_kind::number;
+        case LUA_TSTRING: return fact_kind::string;
+        case LUA_TTABLE: {
+            lua_rawgeti(L, v.idx, 1);
+            bool array = !lua_isnil(L, -1);
             lua_pop(L, 1);
-            return false;
+            if (array)
+                return fact_kind::array;
+            lua_pushnil(L);
+            if (lua_next(L, v.idx) == 0)
+                return fact_kind::empty;
+            lua_pop(L, 2);
+            return fact_kind::object;
         }
-        path_restore(w, old);
+        case LUA_TUSERDATA: {
+            const char *p = nullptr;
+            size_t n = 0;
+            return read_text(L, v.idx, &p, &n) ? fact_kind::string : fact_kind::other;
+        }
+        default: return fact_kind::other;
+        }
     }
-    put(w, "}", 1);
-    return true;
-}
+    static std::string type_name(const lua_fact &v) { return lua_typename(v.L, lua_type(v.L, v.idx)); }
+    static bool boolean(const lua_fact &v) { return lua_toboolean(v.L, v.idx) != 0; }
+    static double number(const lua_fact &v) { return static_cast<double>(lua_tonumber(v.L, v.idx)); }
+    static std::string_view text(const lua_fact &v)
+    {
+        const char *p = nullptr;
+        size_t n = 0;
+        if (lua_type(v.L, v.idx) == LUA_TSTRING)
+            p = lua_tolstring(v.L, v.idx, &n);
+        else if (!read_text(v.L, v.idx, &p, &n))
+            return {};
+        return {p, n};
+    }
+    static std::size_t count(const lua_fact &v)
+    {
+        std::size_t n = 0;
+        lua_pushnil(v.L);
+        while (lua_next(v.L, v.idx) != 0) {
+            lua_pop(v.L, 1);
+            ++n;
+        }
+        return n;
+    }
+    template <typename F>
+    static authweight::core::result<void> members(const lua_fact &v, F &&f)
+    {
+        lua_State *L = v.L;
+        if (!lua_checkstack(L, 4))
+            return authweight::core::fail(authweight::core::error_code::BAD_INPUT, "facts nested too deeply");
+        lua_pushnil(L);
+        while (lua_next(L, v.idx) != 0) {
+            if (lua_type(L, -2) != LUA_TSTRING) {
+                lua_pop(L, 2);
+                return authweight::core::fail(authweight::core::error_code::BAD_INPUT,
+                                              "facts: table keys must be strings");
+            }
+            size_t n = 0;
+            const char *k = lua_tolstring(L, -2, &n);
+            auto r = f(std::string_view(k, n), lua_fact{L, aw_absindex(L, -1)});
+            lua_pop(L, 1);
+            if (!r) {
+                lua_pop(L, 1);
+                return r;
+            }
+        }
+        return {};
+    }
+    template <typename F>
+    static authweight::core::result<void> elements(const lua_fact &v, F &&f)
+    {
+        lua_State *L = v.L;
+        if (!lua_checkstack(L, 4))
+            return authweight::core::fail(authweight::core::error_code::BAD_INPUT, "facts nested too deeply");
+        size_t n = aw_rawlen(L, v.idx);
+        for (size_t i = 1; i <= n; ++i) {
+            lua_rawgeti(L, v.idx, static_cast<int>(i));
+            auto r = f(lua_fact{L, aw_absindex(L, -1)});
+            lua_pop(L, 1);
+            if (!r)
+                return r;
+        }
+        return {};
+    }
+};
+
+namespace {
 
 // ---- handles -----------------------------------------------------------------------
 
@@ -1072,17 +975,23 @@ int ctx_evaluate(lua_State *L)
     set_metatable(L, EVAL_MT);
     lua_pushvalue(L, 1);
     set_link(L, 3); // the context outlives its evaluations
-    buffer *b = new_buffer(L);
-    const char *msg = nullptr;
-    size_t msglen = 0;
-    if (t == LUA_TTABLE) {
-        writer w;
-        writer_init(w, L, b, "facts");
-        if (!put_facts(w, 2, &msg, &msglen))
-            return push_fail(L, w.err, AUTHWEIGHT_E_INPUT);
-    }
+    int rc = AUTHWEIGHT_OK;
     char *errmsg = nullptr;
-    int rc = authweight_eval_new(ctx->ptr, b->p, b->len, msg, msglen, &h->ptr, &errmsg);
+    try {
+        authweight::core::result<authweight::core::delivery_facts> facts;
+        if (t == LUA_TTABLE)
+            facts = authweight::adapters::read_facts(lua_fact{L, 2});
+        if (facts)
+            rc = authweight_eval_from_facts(ctx->ptr, std::move(*facts), &h->ptr, &errmsg);
+        else {
+            rc = AUTHWEIGHT_E_INPUT;
+            errmsg = strdup(facts.error().message().c_str()); // NULL: the code's own text
+        }
+    } catch (const std::bad_alloc &) {
+        rc = AUTHWEIGHT_E_NOMEM;
+    } catch (...) {
+        rc = AUTHWEIGHT_E_INTERNAL;
+    }
     if (rc != AUTHWEIGHT_OK)
         return push_abi_fail(L, rc, errmsg);
     lua_pushvalue(L, 3);

@@ -29,7 +29,7 @@ namespace authweight::adapters {
 [[nodiscard]] core::result<core::config> parse_config(std::string_view json_text);
 
 /**
- * Delivery facts from JSON (the C ABI and Lua module use this):
+ * Delivery facts from JSON (the C ABI and the CLI; read by facts_reader.hxx):
  * {"ip","helo","hostname","fcrdns","tls_version","tls_cipher","tls_source",
  *  "user","mail_from","rcpt":[...],"message","external":[{"name","score"}]}.
  * All keys optional. BAD_INPUT names the key with a wrong type.

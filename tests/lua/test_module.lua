@@ -370,8 +370,29 @@ do
     check(core.accept_text(newproxy(true), "x") == false, "accept_text: an empty userdata is no text")
   end
   ev, msg = ctx:evaluate({ ip = "192.0.2.10", message = io.stdout })
-  check(ev == nil and tostring(msg):find("expected a string", 1, true) ~= nil,
+  check(ev == nil and tostring(msg):find("'message': expected string", 1, true) ~= nil,
       "a message that is neither a string nor an accepted text is refused", msg)
+
+  -- The table is read by the core's one facts reader, the JSON facts'
+  -- too: the same checks and messages, nested keys named by their path.
+  ev, msg = ctx:evaluate({ spf = { result = "pass", colour = "blue" } })
+  check(ev == nil and msg == "unknown fact 'spf.colour'", "a nested unknown key is named by its path", msg)
+  ev, msg = ctx:evaluate({ dmarc = { result = "pass", spf_aligned = "yes" } })
+  check(ev == nil and msg == "'dmarc.spf_aligned': expected boolean, got string",
+        "a nested wrong type is named by its path", msg)
+  ev, msg = ctx:evaluate({ dkim = { { domain = "a.example", result = "pass" }, { result = "maybe" } } })
+  check(ev == nil and tostring(msg):find("'dkim[1].result'", 1, true) ~= nil,
+        "the bad DKIM entry is named by its index", msg)
+  ev, msg = ctx:evaluate({ ip = "192.0.2.1", [2] = "x" })
+  check(ev == nil and tostring(msg):find("keys must be strings", 1, true) ~= nil,
+        "a key that is no string is refused", msg)
+  ev, msg = ctx:evaluate({ reputation = { ["Bad Name"] = { spam = 1 } } })
+  check(ev == nil and tostring(msg):find("not a lower-case domain name", 1, true) ~= nil,
+        "reputation identities are checked", msg)
+  ev, msg = ctx:evaluate({ rcpt = { "a@b.example", 7 } })
+  check(ev == nil and msg == "'rcpt[1]': expected string, got number", "rcpt entries must be strings", msg)
+  ev = ctx:evaluate({ spf = {}, dkim = {}, dmarc = {}, external = {}, reputation = {}, rcpt = {} })
+  check(ev ~= nil, "empty tables are empty objects and arrays alike")
 
   check(not pcall(ctx.evaluate, ctx, "ip=1.2.3.4"), "facts as a string raise")
 end
