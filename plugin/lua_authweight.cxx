@@ -1,8 +1,10 @@
 // Lua C module authweight_core, for LuaJIT 2.1 (the Lua 5.1 API, rspamd)
 // and Lua 5.4, from this one file.
 //
-// It speaks only the C ABI of authweight.h, so the C++ core stays behind
-// one boundary. Rules kept here (STYLE.md §3):
+// It speaks the C ABI of authweight.h, so the C++ core stays behind one
+// boundary, but for the facts: the table is read by the core's facts
+// reader (facts_reader.hxx, over the Lua stack), and the evaluation started
+// from what it read (authweight_facts.hxx). Rules kept here (STYLE.md §3):
 //  - bad arguments raise (luaL_check*, "attempt to use a closed ... handle");
 //    failures that depend on the data return nil, msg, code;
 //  - a userdata gets its __gc before the native handle is acquired;
@@ -14,7 +16,7 @@
 // Lua tables are written as JSON by a small serializer. An empty table is
 // ambiguous (array or object); for the config it takes the "type" of its
 // key path in the embedded schema (an "array" key gives [], anything else
-// {}), for the facts the module knows rcpt and external are arrays.
+// {}).
 #include "authweight.h"
 #include "authweight_facts.hxx"
 #include "facts_reader.hxx"
@@ -735,14 +737,15 @@ bool text_at(lua_State *L, int idx, text_view *t)
     return true;
 }
 
-bool read_text(lua_State *L, int idx, const char **p, size_t *len)
+/** The text at idx, if its metatable is the one accept_text() accepted,
+ *  at stack slot mt (0: none accepted). Raises no Lua error. */
+bool read_text(lua_State *L, int idx, int mt, const char **p, size_t *len)
 {
     text_view t;
-    if (!text_at(L, idx, &t))
+    if (mt == 0 || !text_at(L, idx, &t))
         return false;
-    lua_getfield(L, LUA_REGISTRYINDEX, TEXT_MT_KEY);
-    bool known = lua_rawequal(L, -1, -2) != 0;
-    lua_pop(L, 2);
+    bool known = lua_rawequal(L, mt, -1) != 0;
+    lua_pop(L, 1);
     if (!known || (t.start == nullptr && t.len != 0))
         return false;
     *p = t.start != nullptr ? t.start : "";
@@ -769,10 +772,12 @@ int l_accept_text(lua_State *L)
     return 1;
 }
 
-/** A value of the facts table: its stack slot (absolute). */
+/** A value of the facts table: its stack slot (absolute), and the slot of
+ *  the accepted text metatable (0: none). */
 struct lua_fact {
     lua_State *L;
     int idx;
+    int text_mt;
 };
 
 } // namespace
@@ -780,7 +785,10 @@ struct lua_fact {
 /**
  * The facts table read by adapters::read_facts(), the reader of the JSON
  * facts too: no JSON in between. "message" is a string or an rspamd text
- * read_text() accepts; the values read stay on the stack meanwhile.
+ * read_text() accepts; the values read stay on the stack meanwhile. No
+ * call here raises a Lua error in Lua 5.4 (lua_checkstack reports, the
+ * rest cannot fail), so the reader's C++ objects are never skipped by a
+ * longjmp; LuaJIT, out of memory, unwinds them as a C++ exception would.
  */
 template <>
 struct authweight::adapters::fact_doc<lua_fact> {
@@ -807,7 +815,7 @@ struct authweight::adapters::fact_doc<lua_fact> {
         case LUA_TUSERDATA: {
             const char *p = nullptr;
             size_t n = 0;
-            return read_text(L, v.idx, &p, &n) ? fact_kind::string : fact_kind::other;
+            return read_text(L, v.idx, v.text_mt, &p, &n) ? fact_kind::string : fact_kind::other;
         }
         default: return fact_kind::other;
         }
@@ -821,7 +829,7 @@ struct authweight::adapters::fact_doc<lua_fact> {
         size_t n = 0;
         if (lua_type(v.L, v.idx) == LUA_TSTRING)
             p = lua_tolstring(v.L, v.idx, &n);
-        else if (!read_text(v.L, v.idx, &p, &n))
+        else if (!read_text(v.L, v.idx, v.text_mt, &p, &n))
             return {};
         return {p, n};
     }
@@ -850,7 +858,7 @@ struct authweight::adapters::fact_doc<lua_fact> {
             }
             size_t n = 0;
             const char *k = lua_tolstring(L, -2, &n);
-            auto r = f(std::string_view(k, n), lua_fact{L, aw_absindex(L, -1)});
+            auto r = f(std::string_view(k, n), lua_fact{L, aw_absindex(L, -1), v.text_mt});
             lua_pop(L, 1);
             if (!r) {
                 lua_pop(L, 1);
@@ -868,7 +876,7 @@ struct authweight::adapters::fact_doc<lua_fact> {
         size_t n = aw_rawlen(L, v.idx);
         for (size_t i = 1; i <= n; ++i) {
             lua_rawgeti(L, v.idx, static_cast<int>(i));
-            auto r = f(lua_fact{L, aw_absindex(L, -1)});
+            auto r = f(lua_fact{L, aw_absindex(L, -1), v.text_mt});
             lua_pop(L, 1);
             if (!r)
                 return r;
@@ -975,12 +983,14 @@ int ctx_evaluate(lua_State *L)
     set_metatable(L, EVAL_MT);
     lua_pushvalue(L, 1);
     set_link(L, 3); // the context outlives its evaluations
+    lua_getfield(L, LUA_REGISTRYINDEX, TEXT_MT_KEY); // 4: the accepted text metatable, or nil
+    const int text_mt = lua_istable(L, 4) ? 4 : 0;
     int rc = AUTHWEIGHT_OK;
     char *errmsg = nullptr;
     try {
         authweight::core::result<authweight::core::delivery_facts> facts;
         if (t == LUA_TTABLE)
-            facts = authweight::adapters::read_facts(lua_fact{L, 2});
+            facts = authweight::adapters::read_facts(lua_fact{L, 2, text_mt});
         if (facts)
             rc = authweight_eval_from_facts(ctx->ptr, std::move(*facts), &h->ptr, &errmsg);
         else {
