@@ -2,8 +2,10 @@
 # What authweight costs a whole rspamd, counted rather than timed: the
 # normal worker's instructions and simulated cache misses per message under
 # valgrind's callgrind, with authweight disabled, enabled with native
-# checks and with auth_source = "rspamd", on rspamd_ratio.sh's corpus. Not
-# run by CI.
+# checks and with auth_source = "rspamd", on rspamd_ratio.sh's corpus; and
+# with tests/bench/symbols_floor.lua in the plugin's place ("floor": the
+# symbols the auth_source = "rspamd" instance gave each message, and
+# nothing else; see rspamd_ratio.sh). Not run by CI.
 #
 #   tests/bench/rspamd_callgrind.sh [BUILD_DIR] [MESSAGES]
 #
@@ -51,15 +53,25 @@ export PATH=$work/bin:$PATH
 
 printf '%-8s %11s %9s %9s %9s %9s %11s\n' mode Ir/msg I1mr D1mr+mw ILmr DLmr+mw cycles/msg
 declare -A cycles=() instr=()
-for mode in off native rspamd; do
+symbols=$work/symbols.json
+for mode in off native rspamd floor; do
   d=$work/local.d-$mode
-  aw_bench_conf "$d" "$mode"
+  plugin=$top/lua/authweight.lua
+  record=()
+  if [ "$mode" = floor ]; then
+    mkdir -p "$d"
+    printf 'bench_symbols = "%s";\n' "$symbols" >"$d/authweight.conf"
+    plugin=$top/tests/bench/symbols_floor.lua
+  else
+    aw_bench_conf "$d" "$mode"
+  fi
+  [ "$mode" = rspamd ] && record=(--record "$symbols")
   echo 'task_timeout = 60s;' >"$d/options.inc.extra" # valgrind is slow
-  AW_RSPAMD_TAG=$mode aw_rspamd_prepare "$d"
+  AW_PLUGIN=$plugin AW_RSPAMD_TAG=$mode aw_rspamd_prepare "$d"
   AW_RSPAMD_TAG=$mode aw_rspamd_start
   wk=$(grep -o 'starting normal process [0-9]*' "$work/$mode/log/rspamd.log" | tail -1 | awk '{print $4}')
   [ -n "$wk" ] || aw_die "no normal worker in $work/$mode/log/rspamd.log"
-  "$AW_PYTHON" "$lib/load.py" "$AW_RSPAMD_PORT" "$corpus" "$in_flight" >/dev/null
+  "$AW_PYTHON" "$lib/load.py" "$AW_RSPAMD_PORT" "$corpus" "$in_flight" "${record[@]}" >/dev/null
   callgrind_control -z "$wk" >/dev/null 2>&1
   callgrind_control -i on "$wk" >/dev/null 2>&1
   "$AW_PYTHON" "$lib/load.py" "$AW_RSPAMD_PORT" "$corpus" "$in_flight" >/dev/null
@@ -86,11 +98,11 @@ for mode in off native rspamd; do
   instr[$mode]=$ir
 done
 echo
-for mode in native rspamd; do
+for mode in native rspamd floor; do
   printf 'authweight %-7s adds %7d instructions and %7d cycles a message: ratio %.3f by instructions, %.3f by cycles\n' \
     "$mode" $((instr[$mode] - instr[off])) $((cycles[$mode] - cycles[off])) \
     "$(awk -v a="${instr[off]}" -v b="${instr[$mode]}" 'BEGIN {print a / b}')" \
     "$(awk -v a="${cycles[off]}" -v b="${cycles[$mode]}" 'BEGIN {print a / b}')"
 done
-errors=$(grep -hiE "call to .* failed|init of .* failed|load of .* failed" "$work"/native/log/rspamd.log "$work"/rspamd/log/rspamd.log || true)
+errors=$(grep -hiE "call to .* failed|init of .* failed|load of .* failed" "$work"/{native,rspamd,floor}/log/rspamd.log || true)
 [ -z "$errors" ] || { echo "rspamd logged Lua errors:"; printf '%s\n' "$errors" | head; }

@@ -5,6 +5,12 @@
 # alternating rounds of one run. Not run by CI (timings are measured, never
 # asserted).
 #
+# A fourth instance, "floor", runs tests/bench/symbols_floor.lua in the
+# plugin's place: it inserts, for each message, exactly the symbols and
+# options the auth_source = "rspamd" instance gave it in the warm-up pass,
+# and does nothing else. Its ratio is what publishing the contract's
+# symbols alone costs rspamd, the bound any authweight plugin stays under.
+#
 #   tests/bench/rspamd_ratio.sh [BUILD_DIR] [ROUNDS] [MESSAGES] [IN_FLIGHT] [RESTART_EVERY]
 #
 # BUILD_DIR defaults to $AUTHWEIGHT_BUILD_DIR or build/ (it must hold the
@@ -14,16 +20,16 @@
 # none/absent; own server, botnet forgery, look-alike; TLS 1.3, 1.2, legacy
 # or none), IN_FLIGHT (requests in flight) to 8, RESTART_EVERY to 5.
 #
-# The three rspamd instances (one normal worker each) run side by side on
+# The four rspamd instances (one normal worker each) run side by side on
 # loopback with the same private unbound serving the corpus zone; while one
 # is measured the others idle. Each round scans the corpus once through each
 # instance, in an order that rotates from round to round, after one
-# unmeasured warm-up pass each. Every RESTART_EVERY rounds all three are
+# unmeasured warm-up pass each. Every RESTART_EVERY rounds all four are
 # restarted (and warmed up again): one rspamd process can run a few
 # percent faster or slower than another of the same build for as long as
 # it lives, and alternating rounds do not cancel that. The ratios are
-# those of the medians, then the median of each round's own ratios (and
-# by the worker's CPU time).
+# those of the medians, by the worker's CPU time, and the median of each
+# round's own ratios.
 #
 # Like the integration tests, the instances run without rspamd's modules
 # that reach out to the Internet or need Redis. DNS_MODULES=1 in the
@@ -49,9 +55,13 @@ fi
 work=$build/bench-rspamd
 corpus=$work/corpus
 aw_bench_start "$work" "$build" "$count"
+modes=(off native rspamd floor)
 for mode in off native rspamd; do
   aw_bench_conf "$work/local.d-$mode" "$mode"
 done
+symbols=$work/symbols.json
+mkdir -p "$work/local.d-floor"
+printf 'bench_symbols = "%s";\n' "$symbols" >"$work/local.d-floor/authweight.conf"
 
 # CPU time of a process in nanoseconds, all its threads (schedstat's
 # run time: finer than the clock ticks of /proc/PID/stat).
@@ -63,25 +73,31 @@ normal_worker() {
     if tr '\0' ' ' <"/proc/$child/cmdline" 2>/dev/null | grep -q normal; then echo "$child"; return; fi
   done
 }
-# (Re)start the three instances, each warmed up by one unmeasured pass.
+# (Re)start the four instances, each warmed up by one unmeasured pass; the
+# auth_source = "rspamd" instance's pass records the symbols the floor
+# instance (started after it) inserts.
 declare -A port=() worker=()
 start_all() { # [--symbols]
-  local mode pid
-  for mode in off native rspamd; do
+  local mode pid plugin record
+  for mode in "${modes[@]}"; do
     if [ -f "$work/run/rspamd$mode.pid" ]; then
       pid=$(cat "$work/run/rspamd$mode.pid")
       aw_stop_pid "$pid"
       wait "$pid" 2>/dev/null || true
     fi
-    AW_RSPAMD_TAG=$mode aw_rspamd_prepare "$work/local.d-$mode"
+    plugin=$top/lua/authweight.lua
+    [ "$mode" = floor ] && plugin=$top/tests/bench/symbols_floor.lua
+    record=()
+    [ "$mode" = rspamd ] && record=(--record "$symbols")
+    AW_PLUGIN=$plugin AW_RSPAMD_TAG=$mode aw_rspamd_prepare "$work/local.d-$mode"
     AW_RSPAMD_TAG=$mode aw_rspamd_start
     port[$mode]=$AW_RSPAMD_PORT
     worker[$mode]=$(normal_worker "$(cat "$work/run/rspamd$mode.pid")")
     if [ -n "${1:-}" ]; then
       echo "warm-up, authweight $mode:"
-      "$AW_PYTHON" "$lib/load.py" "${port[$mode]}" "$corpus" "$in_flight" "$1" | sed 's/^/  /'
+      "$AW_PYTHON" "$lib/load.py" "${port[$mode]}" "$corpus" "$in_flight" "$1" "${record[@]}" | sed 's/^/  /'
     else
-      "$AW_PYTHON" "$lib/load.py" "${port[$mode]}" "$corpus" "$in_flight" >/dev/null
+      "$AW_PYTHON" "$lib/load.py" "${port[$mode]}" "$corpus" "$in_flight" "${record[@]}" >/dev/null
     fi
   done
 }
@@ -91,13 +107,14 @@ start_all --symbols
 unbound_pid=$(cat "$work/run/unbound.pid")
 
 declare -A rates=() cpus=() paired=()
-orders=("off native rspamd" "native rspamd off" "rspamd off native")
 for r in $(seq 1 "$rounds"); do
   if [ "$r" -gt 1 ] && [ "$restart_every" -gt 0 ] && [ $(((r - 1) % restart_every)) -eq 0 ]; then
     start_all
   fi
   declare -A this=()
-  for mode in ${orders[$(((r - 1) % 3))]}; do
+  # The order rotates: off native rspamd floor, native rspamd floor off, ...
+  for i in 0 1 2 3; do
+    mode=${modes[$(((r - 1 + i) % 4))]}
     w0=$(cpu_ns "${worker[$mode]}")
     u0=$(cpu_ns "$unbound_pid")
     line=$("$AW_PYTHON" "$lib/load.py" "${port[$mode]}" "$corpus" "$in_flight")
@@ -111,31 +128,29 @@ for r in $(seq 1 "$rounds"); do
     cpus[$mode]="${cpus[$mode]:-} ${cpu%% *}"
     printf 'round %d  %-7s %s; cpu/msg: worker %s ms, unbound %s ms\n' "$r" "$mode" "$line" "${cpu%% *}" "${cpu##* }"
   done
-  # The round's own ratios: its three passes ran back to back, so a
+  # The round's own ratios: its four passes ran back to back, so a
   # machine that slows down or speeds up between rounds cancels out.
-  for mode in native rspamd; do
+  for mode in native rspamd floor; do
     paired[$mode]="${paired[$mode]:-} $(awk -v a="${this[$mode]}" -v b="${this[off]}" 'BEGIN {printf "%.4f", a / b}')"
   done
 done
 
 median() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
+declare -A label=([off]="authweight disabled" [native]="authweight native"
+  [rspamd]="authweight auth_source=rspamd" [floor]="its symbols alone (floor)")
 off=$(median <<<"${rates[off]}")
-native=$(median <<<"${rates[native]}")
-rsp=$(median <<<"${rates[rspamd]}")
-echo
-printf 'authweight disabled         %8.1f msg/s (median of %d rounds)\n' "$off" "$rounds"
-printf 'authweight native           %8.1f msg/s   ratio %.3f\n' "$native" "$(awk -v a="$native" -v b="$off" 'BEGIN {print a / b}')"
-printf 'authweight auth_source=rspamd %6.1f msg/s   ratio %.3f\n' "$rsp" "$(awk -v a="$rsp" -v b="$off" 'BEGIN {print a / b}')"
 coff=$(median <<<"${cpus[off]}")
-cnat=$(median <<<"${cpus[native]}")
-crsp=$(median <<<"${cpus[rspamd]}")
-printf 'rspamd worker CPU per message (median): disabled %s ms, native %s ms, auth_source=rspamd %s ms\n' \
-  "$coff" "$cnat" "$crsp"
-# The same ratios from the worker's CPU time, which a busy machine (the
-# client shares the cores) disturbs less than the message rate.
-printf 'ratio by worker CPU: native %.3f, auth_source=rspamd %.3f\n' \
-  "$(awk -v a="$coff" -v b="$cnat" 'BEGIN {print a / b}')" "$(awk -v a="$coff" -v b="$crsp" 'BEGIN {print a / b}')"
-printf 'median of the rounds'"'"' own ratios (msg/s): native %.3f, auth_source=rspamd %.3f\n' \
-  "$(median <<<"${paired[native]}")" "$(median <<<"${paired[rspamd]}")"
-errors=$(for mode in native rspamd; do AW_RSPAMD_TAG=$mode; grep -hiE "call to .* failed|init of .* failed|load of .* failed" "$work/$mode/log/rspamd.log" || true; done)
+echo
+printf '%-30s %7.1f msg/s (median of %d rounds), worker CPU %s ms/msg\n' "${label[off]}" "$off" "$rounds" "$coff"
+# The ratio of the medians; by the worker's CPU time, which a busy machine
+# (the client shares the cores) disturbs less than the message rate; and
+# the median of each round's own ratio.
+for mode in native rspamd floor; do
+  rate=$(median <<<"${rates[$mode]}")
+  cpu=$(median <<<"${cpus[$mode]}")
+  printf '%-30s %7.1f msg/s   ratio %s, by worker CPU %s (%s ms/msg), of the rounds %s\n' "${label[$mode]}" \
+    "$rate" "$(ratio "$rate" "$off")" "$(ratio "$coff" "$cpu")" "$cpu" "$(median <<<"${paired[$mode]}")"
+done
+errors=$(for mode in native rspamd floor; do grep -hiE "call to .* failed|init of .* failed|load of .* failed" "$work/$mode/log/rspamd.log" || true; done)
 [ -z "$errors" ] || { echo "rspamd logged Lua errors:"; printf '%s\n' "$errors" | head; }

@@ -225,7 +225,8 @@ aw_rspamd_prepare() {
     case " ${AW_RSPAMD_KEEP_MODULES:-} " in *" $f "*) continue ;; esac
     [ -e "$conf/override.d/$f.conf" ] || echo 'enabled = false;' >"$conf/override.d/$f.conf"
   done
-  ln -sf "$AW_SRC/lua/authweight.lua" "$conf/plugins.d/authweight.lua"
+  # AW_PLUGIN: another plugin in authweight.lua's place (tests/bench/symbols_floor.lua)
+  ln -sf "${AW_PLUGIN:-$AW_SRC/lua/authweight.lua}" "$conf/plugins.d/authweight.lua"
   printf '.include "%s/lua/authweight.conf"\n' "$AW_SRC" >"$conf/rspamd.conf.local"
   AW_CONF=$conf
 }

@@ -3,17 +3,25 @@
 requests in flight, and print one line: messages, seconds, messages/s,
 failures.
 
-    load.py PORT CORPUS_DIR [IN_FLIGHT] [--symbols]
+    load.py PORT CORPUS_DIR [IN_FLIGHT] [--symbols] [--record FILE]
 
 Each message goes with its own request headers (IP, Helo, Hostname, From,
 Rcpt, TLS-Version, TLS-Cipher), as an MTA passes them. With --symbols, the
-count of messages carrying each AUTHW_* symbol follows, one a line.
+count of messages carrying each AUTHW_* symbol follows, one a line. With
+--record, FILE gets each message's AUTHW_* symbols as JSON, by Message-ID:
+{"ID": [[NAME, SCORE, [OPTION, ...]], ...], ...} (tests/bench/symbols_floor.lua).
 """
 import asyncio
+import email.parser
 import json
 import os
 import sys
 import time
+
+
+def message_id(body):
+    value = email.parser.BytesHeaderParser().parsebytes(body).get("Message-ID", "")
+    return str(value).strip().strip("<>")
 
 
 async def scan(port, body, headers):
@@ -30,7 +38,7 @@ async def scan(port, body, headers):
     return json.loads(data.split(b"\r\n\r\n", 1)[1])
 
 
-async def run(port, corpus, in_flight, want_symbols):
+async def run(port, corpus, in_flight, want_symbols, record):
     items = []
     with open(os.path.join(corpus, "facts.jsonl")) as f:
         for line in f:
@@ -38,16 +46,19 @@ async def run(port, corpus, in_flight, want_symbols):
             with open(os.path.join(corpus, "msgs", x["file"]), "rb") as m:
                 items.append((m.read(), x["headers"]))
     queue = list(range(len(items)))
-    failures, counts = [0], {}
+    failures, counts, recorded = [0], {}, {}
 
     async def worker():
         while queue:
             i = queue.pop()
             try:
                 r = await scan(port, *items[i])
-                for name in r.get("symbols", {}):
-                    if name.startswith("AUTHW_"):
-                        counts[name] = counts.get(name, 0) + 1
+                symbols = [s for name, s in r.get("symbols", {}).items() if name.startswith("AUTHW_")]
+                for s in symbols:
+                    counts[s["name"]] = counts.get(s["name"], 0) + 1
+                if record:
+                    recorded[message_id(items[i][0])] = [
+                        [s["name"], s.get("score", 0.0), s.get("options", [])] for s in symbols]
             except (OSError, RuntimeError, ValueError):
                 failures[0] += 1
 
@@ -58,16 +69,27 @@ async def run(port, corpus, in_flight, want_symbols):
     if want_symbols:
         for name in sorted(counts):
             print("  %-26s %d" % (name, counts[name]))
+    if record:
+        with open(record, "w") as f:
+            json.dump(recorded, f)
     return 1 if failures[0] else 0
 
 
 def main():
-    args = [a for a in sys.argv[1:] if a != "--symbols"]
+    args, record = sys.argv[1:], None
+    if "--record" in args:
+        i = args.index("--record")
+        if i + 1 >= len(args):
+            print(__doc__.strip(), file=sys.stderr)
+            return 2
+        record = args[i + 1]
+        del args[i:i + 2]
+    args = [a for a in args if a != "--symbols"]
     if len(args) not in (2, 3):
         print(__doc__.strip(), file=sys.stderr)
         return 2
     in_flight = int(args[2]) if len(args) == 3 else 8
-    return asyncio.run(run(int(args[0]), args[1], in_flight, "--symbols" in sys.argv))
+    return asyncio.run(run(int(args[0]), args[1], in_flight, "--symbols" in sys.argv, record))
 
 
 if __name__ == "__main__":
