@@ -62,6 +62,7 @@ for mode in off native rspamd floor; do
     mkdir -p "$d"
     printf 'bench_symbols = "%s";\n' "$symbols" >"$d/authweight.conf"
     plugin=$top/tests/bench/symbols_floor.lua
+    [ -s "$symbols" ] || aw_die "the auth_source = \"rspamd\" instance recorded no symbols in $symbols"
   else
     aw_bench_conf "$d" "$mode"
   fi
@@ -104,5 +105,6 @@ for mode in native rspamd floor; do
     "$(awk -v a="${instr[off]}" -v b="${instr[$mode]}" 'BEGIN {print a / b}')" \
     "$(awk -v a="${cycles[off]}" -v b="${cycles[$mode]}" 'BEGIN {print a / b}')"
 done
-errors=$(grep -hiE "call to .* failed|init of .* failed|load of .* failed" "$work"/{native,rspamd,floor}/log/rspamd.log || true)
+errors=$(grep -hiE "call to .* failed|init of .* failed|load of .* failed" \
+  "$work"/{native,rspamd,floor}/log/rspamd.log || true)
 [ -z "$errors" ] || { echo "rspamd logged Lua errors:"; printf '%s\n' "$errors" | head; }

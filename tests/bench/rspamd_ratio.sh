@@ -27,10 +27,10 @@
 # unmeasured warm-up pass each. Every RESTART_EVERY rounds all four are
 # restarted (and warmed up again): one rspamd process can run a few
 # percent faster or slower than another of the same build for as long as
-# it lives, and alternating rounds do not cancel that (one run of 5 rounds
-# without a restart put the floor 3% above the disabled instance). The ratios are
-# those of the medians, by the worker's CPU time, and the median of each
-# round's own ratios.
+# it lives, and alternating rounds do not cancel that (one run of 5
+# rounds without a restart put the floor 3% above the disabled instance).
+# The ratios are those of the medians, by the worker's CPU time, and the
+# median of each round's own ratios.
 #
 # Like the integration tests, the instances run without rspamd's modules
 # that reach out to the Internet or need Redis. DNS_MODULES=1 in the
@@ -87,7 +87,10 @@ start_all() { # [--symbols]
       wait "$pid" 2>/dev/null || true
     fi
     plugin=$top/lua/authweight.lua
-    [ "$mode" = floor ] && plugin=$top/tests/bench/symbols_floor.lua
+    if [ "$mode" = floor ]; then
+      plugin=$top/tests/bench/symbols_floor.lua
+      [ -s "$symbols" ] || aw_die "the auth_source = \"rspamd\" instance recorded no symbols in $symbols"
+    fi
     record=()
     [ "$mode" = rspamd ] && record=(--record "$symbols")
     AW_PLUGIN=$plugin AW_RSPAMD_TAG=$mode aw_rspamd_prepare "$work/local.d-$mode"
@@ -143,7 +146,8 @@ declare -A label=([off]="authweight disabled" [native]="authweight native"
 off=$(median <<<"${rates[off]}")
 coff=$(median <<<"${cpus[off]}")
 echo
-printf '%-30s %7.1f msg/s (median of %d rounds), worker CPU %s ms/msg\n' "${label[off]}" "$off" "$rounds" "$coff"
+printf '%-30s %7.1f msg/s (median of %d rounds), worker CPU %s ms/msg\n' \
+  "${label[off]}" "$off" "$rounds" "$coff"
 # The ratio of the medians; by the worker's CPU time, which a busy machine
 # (the client shares the cores) disturbs less than the message rate; and
 # the median of each round's own ratio.
@@ -153,5 +157,6 @@ for mode in native rspamd floor; do
   printf '%-30s %7.1f msg/s   ratio %s, by worker CPU %s (%s ms/msg), of the rounds %s\n' "${label[$mode]}" \
     "$rate" "$(ratio "$rate" "$off")" "$(ratio "$coff" "$cpu")" "$cpu" "$(median <<<"${paired[$mode]}")"
 done
-errors=$(for mode in native rspamd floor; do grep -hiE "call to .* failed|init of .* failed|load of .* failed" "$work/$mode/log/rspamd.log" || true; done)
+errors=$(grep -hiE "call to .* failed|init of .* failed|load of .* failed" \
+  "$work"/{native,rspamd,floor}/log/rspamd.log || true)
 [ -z "$errors" ] || { echo "rspamd logged Lua errors:"; printf '%s\n' "$errors" | head; }

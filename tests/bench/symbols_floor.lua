@@ -19,10 +19,11 @@ local core = require "authweight_core"
 
 local opts = rspamd_config:get_all_opt(N) or {}
 local parser = ucl.parser()
+-- Without its symbols the floor would measure nothing: fail loudly (rspamd
+-- logs "init of ... failed", which the benchmark scripts look for).
 local ok, err = parser:parse_file(tostring(opts.bench_symbols))
 if not ok then
-  rspamd_logger.errx(rspamd_config, 'symbols_floor: cannot read bench_symbols %s: %s', opts.bench_symbols, err)
-  return
+  error(string.format('symbols_floor: cannot read bench_symbols %s: %s', opts.bench_symbols, err))
 end
 local recorded = parser:get_object()
 
@@ -69,4 +70,5 @@ for _, def in ipairs(core.symbols()) do
     description = def.description,
   })
 end
-rspamd_logger.infox(rspamd_config, 'symbols_floor: the symbols of %s messages from %s', messages, opts.bench_symbols)
+rspamd_logger.infox(rspamd_config, 'symbols_floor: the symbols of %s messages from %s',
+    messages, opts.bench_symbols)
