@@ -102,22 +102,25 @@ core::result<double> fact_score(const V &v, const at &where)
 }
 
 template <typename V>
-core::result<core::auth_result> fact_result(const V &v, const at &where)
+core::result<void> fact_result(const V &v, const at &where, core::auth_result &out)
 {
     if (fact_doc<V>::kind(v) == fact_kind::string)
-        if (auto r = core::auth_result_from_string(fact_doc<V>::text(v)))
-            return *r;
+        if (auto r = core::auth_result_from_string(fact_doc<V>::text(v))) {
+            out = *r;
+            return {};
+        }
     return fail(error_code::BAD_INPUT, "'" + where.str() +
                                            "': expected one of pass, fail, softfail, neutral, none, "
                                            "temperror, permerror");
 }
 
 template <typename V>
-core::result<bool> fact_bool(const V &v, const at &where)
+core::result<void> fact_bool(const V &v, const at &where, bool &out)
 {
     if (fact_doc<V>::kind(v) != fact_kind::boolean)
         return expected(where, "boolean", v);
-    return fact_doc<V>::boolean(v);
+    out = fact_doc<V>::boolean(v);
+    return {};
 }
 
 /** Visit an object's members with a handler per key returning whether it
@@ -197,10 +200,8 @@ core::result<core::spf_outcome> read_given_spf(const V &v)
     core::spf_outcome o;
     auto r = each_member(v, "spf", [&](std::string_view k, const V &val, const at &where) -> core::result<bool> {
         if (k == "result") {
-            auto x = fact_result(val, where);
-            if (!x)
+            if (auto x = fact_result(val, where, o.result); !x)
                 return std::unexpected(x.error());
-            o.result = *x;
         } else if (k == "domain" || k == "reason") {
             if (auto s = fact_string(val, where, k == "domain" ? o.domain : o.reason); !s)
                 return std::unexpected(s.error());
@@ -231,10 +232,8 @@ core::result<std::vector<core::dkim_outcome>> read_given_dkim(const V &v)
         auto m = each_member(e, "dkim[" + std::to_string(i++) + "]",
                              [&](std::string_view k, const V &val, const at &where) -> core::result<bool> {
                                  if (k == "result") {
-                                     auto x = fact_result(val, where);
-                                     if (!x)
+                                     if (auto x = fact_result(val, where, o.result); !x)
                                          return std::unexpected(x.error());
-                                     o.result = *x;
                                      return true;
                                  }
                                  std::string *field = k == "domain"      ? &o.domain
@@ -266,10 +265,8 @@ core::result<core::dmarc_outcome> read_given_dmarc(const V &v)
     core::dmarc_outcome o;
     auto r = each_member(v, "dmarc", [&](std::string_view k, const V &val, const at &where) -> core::result<bool> {
         if (k == "result") {
-            auto x = fact_result(val, where);
-            if (!x)
+            if (auto x = fact_result(val, where, o.result); !x)
                 return std::unexpected(x.error());
-            o.result = *x;
         } else if (k == "policy") {
             auto kind = D::kind(val);
             auto s = kind == fact_kind::string ? D::text(val) : std::string_view{};
@@ -288,10 +285,8 @@ core::result<core::dmarc_outcome> read_given_dmarc(const V &v)
             if (auto s = fact_string(val, where, o.from_domain); !s)
                 return std::unexpected(s.error());
         } else if (k == "spf_aligned" || k == "dkim_aligned") {
-            auto b = fact_bool(val, where);
-            if (!b)
+            if (auto b = fact_bool(val, where, k == "spf_aligned" ? o.spf_aligned : o.dkim_aligned); !b)
                 return std::unexpected(b.error());
-            (k == "spf_aligned" ? o.spf_aligned : o.dkim_aligned) = *b;
         } else {
             return false;
         }
