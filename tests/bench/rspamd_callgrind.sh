@@ -53,22 +53,13 @@ export PATH=$work/bin:$PATH
 
 printf '%-8s %11s %9s %9s %9s %9s %11s\n' mode Ir/msg I1mr D1mr+mw ILmr DLmr+mw cycles/msg
 declare -A cycles=() instr=()
-symbols=$work/symbols.json
 for mode in off native rspamd floor; do
   d=$work/local.d-$mode
-  plugin=$top/lua/authweight.lua
+  aw_bench_conf "$d" "$mode"
   record=()
-  if [ "$mode" = floor ]; then
-    mkdir -p "$d"
-    printf 'bench_symbols = "%s";\n' "$symbols" >"$d/authweight.conf"
-    plugin=$top/tests/bench/symbols_floor.lua
-    [ -s "$symbols" ] || aw_die "the auth_source = \"rspamd\" instance recorded no symbols in $symbols"
-  else
-    aw_bench_conf "$d" "$mode"
-  fi
-  [ "$mode" = rspamd ] && record=(--record "$symbols")
+  [ "$mode" = rspamd ] && record=(--record "$AW_BENCH_SYMBOLS")
   echo 'task_timeout = 60s;' >"$d/options.inc.extra" # valgrind is slow
-  AW_PLUGIN=$plugin AW_RSPAMD_TAG=$mode aw_rspamd_prepare "$d"
+  aw_bench_prepare "$mode" "$d"
   AW_RSPAMD_TAG=$mode aw_rspamd_start
   wk=$(grep -o 'starting normal process [0-9]*' "$work/$mode/log/rspamd.log" | tail -1 | awk '{print $4}')
   [ -n "$wk" ] || aw_die "no normal worker in $work/$mode/log/rspamd.log"

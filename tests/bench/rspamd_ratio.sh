@@ -57,12 +57,9 @@ work=$build/bench-rspamd
 corpus=$work/corpus
 aw_bench_start "$work" "$build" "$count"
 modes=(off native rspamd floor)
-for mode in off native rspamd; do
+for mode in "${modes[@]}"; do
   aw_bench_conf "$work/local.d-$mode" "$mode"
 done
-symbols=$work/symbols.json
-mkdir -p "$work/local.d-floor"
-printf 'bench_symbols = "%s";\n' "$symbols" >"$work/local.d-floor/authweight.conf"
 
 # CPU time of a process in nanoseconds, all its threads (schedstat's
 # run time: finer than the clock ticks of /proc/PID/stat).
@@ -79,21 +76,16 @@ normal_worker() {
 # instance (started after it) inserts.
 declare -A port=() worker=()
 start_all() { # [--symbols]
-  local mode pid plugin record
+  local mode pid record
   for mode in "${modes[@]}"; do
     if [ -f "$work/run/rspamd$mode.pid" ]; then
       pid=$(cat "$work/run/rspamd$mode.pid")
       aw_stop_pid "$pid"
       wait "$pid" 2>/dev/null || true
     fi
-    plugin=$top/lua/authweight.lua
-    if [ "$mode" = floor ]; then
-      plugin=$top/tests/bench/symbols_floor.lua
-      [ -s "$symbols" ] || aw_die "the auth_source = \"rspamd\" instance recorded no symbols in $symbols"
-    fi
     record=()
-    [ "$mode" = rspamd ] && record=(--record "$symbols")
-    AW_PLUGIN=$plugin AW_RSPAMD_TAG=$mode aw_rspamd_prepare "$work/local.d-$mode"
+    [ "$mode" = rspamd ] && record=(--record "$AW_BENCH_SYMBOLS")
+    aw_bench_prepare "$mode" "$work/local.d-$mode"
     AW_RSPAMD_TAG=$mode aw_rspamd_start
     port[$mode]=$AW_RSPAMD_PORT
     worker[$mode]=$(normal_worker "$(cat "$work/run/rspamd$mode.pid")")

@@ -14,7 +14,8 @@
 #   aw_zone_add ZONE NAME TYPE VALUE     # one more record in a zone file
 #   aw_corpus_make DIR COUNT             # lib/corpus.py's load corpus, DKIM-signed
 #   aw_bench_start WORKDIR BUILD_DIR COUNT  # the benchmarks' environment, corpus, DNS
-#   aw_bench_conf DIR MODE               # the benchmarks' authweight.conf (off, native, rspamd)
+#   aw_bench_conf DIR MODE               # the benchmarks' authweight.conf (off, native, rspamd, floor)
+#   aw_bench_prepare MODE DIR            # aw_rspamd_prepare for the benchmark instance of MODE
 #   aw_env_stop                          # also run by the trap, on any exit
 #
 # Every process started here is stopped by aw_env_stop, on success and on
@@ -299,24 +300,43 @@ aw_lua_errors() {
 
 # The start of tests/bench/rspamd_*.sh: the environment in WORKDIR for the
 # tree built in BUILD_DIR, the corpus of COUNT messages in WORKDIR/corpus,
-# and the DNS server serving its zone.
+# and the DNS server serving its zone. The auth_source = "rspamd" instance
+# records its symbols in AW_BENCH_SYMBOLS (lib/load.py --record) for the
+# floor instance (tests/bench/symbols_floor.lua) to insert.
 aw_bench_start() { # WORKDIR BUILD_DIR COUNT
   [ -f "$2/lua/5.1/authweight_core.so" ] && [ -x "$2/tests/zone2unbound" ] ||
     aw_die "build $2 first (targets authweight_lua51 and zone2unbound)"
   aw_env_init "$1" "$2"
   aw_corpus_make "$1/corpus" "$3"
   aw_dns_start "$1/corpus/zone.json"
+  AW_BENCH_SYMBOLS=$1/symbols.json
 }
 
 # The benchmarks' local.d/authweight.conf in DIR: authweight disabled (off),
-# or enabled with the corpus's whitelist and protected domain and MODE as
-# auth_source (native, rspamd).
+# the floor's recorded symbols (floor), or enabled with the corpus's
+# whitelist and protected domain and MODE as auth_source (native, rspamd).
 aw_bench_conf() { # DIR MODE
   mkdir -p "$1"
   if [ "$2" = off ]; then
     echo 'enabled = false;' >"$1/authweight.conf"
+  elif [ "$2" = floor ]; then
+    printf 'bench_symbols = "%s";\n' "$AW_BENCH_SYMBOLS" >"$1/authweight.conf"
   else
     printf 'whitelist = ["alice@org00.example", "@org03.example", "*.org09.example"];\nprotected_domains = ["bank.example"];\nauth_source = "%s";\n' \
       "$2" >"$1/authweight.conf"
   fi
+}
+
+# aw_rspamd_prepare for the benchmark instance of MODE (its tag), with
+# local.d from DIR: the floor loads tests/bench/symbols_floor.lua in the
+# plugin's place, once the auth_source = "rspamd" instance has recorded
+# its symbols (without them it would measure like the disabled instance).
+aw_bench_prepare() { # MODE DIR
+  local plugin=$AW_SRC/lua/authweight.lua
+  if [ "$1" = floor ]; then
+    plugin=$AW_SRC/tests/bench/symbols_floor.lua
+    [ -s "$AW_BENCH_SYMBOLS" ] ||
+      aw_die "the auth_source = \"rspamd\" instance recorded no symbols in $AW_BENCH_SYMBOLS"
+  fi
+  AW_PLUGIN=$plugin AW_RSPAMD_TAG=$1 aw_rspamd_prepare "$2"
 }
