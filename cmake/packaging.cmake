@@ -7,8 +7,7 @@
 # and the Debian changelog gzipped with -9n (no name, no timestamp, as
 # dh_compress does), the machine-readable copyright file, the examples, and
 # the conffiles list. The package has no maintainer scripts: installing or
-# removing it never restarts rspamd (the admin does, when ready; README.md
-# "Install").
+# removing it never restarts rspamd (the admin does, when ready; doc/package.md).
 include_guard(GLOBAL)
 
 set(AUTHWEIGHT_DEB_RELEASE 1 CACHE STRING "Debian revision of the package (the -N of <version>-N)")
@@ -65,9 +64,10 @@ add_custom_target(authweight_docs ALL DEPENDS ${_aw_gz_outputs})
 install(FILES ${_aw_pkg_dir}/gz/authweight-check.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${PROJECT_SOURCE_DIR}/cmake/debian/copyright ${_aw_pkg_dir}/gz/changelog.Debian.gz
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
-# The examples; demo.sh drives a source tree and is left out.
+# The examples; demo.sh and zone2unbound.cxx (the demo's DNS server) drive
+# a source tree and are left out.
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples
-        PATTERN demo.sh EXCLUDE)
+        PATTERN demo.sh EXCLUDE PATTERN zone2unbound.cxx EXCLUDE)
 
 # --- CPack ------------------------------------------------------------------------
 # Only for authweight's own build: a project embedding it packages itself.

@@ -11,7 +11,7 @@ authweight_install "${AUTHWEIGHT_BUILD_PACKAGES[@]}" "${AUTHWEIGHT_TEST_PACKAGES
 
 build=${AUTHWEIGHT_BUILD_DIR:-$top/build}
 jobs=$(nproc)
-cmake -S "$top" -B "$build" -DAUTHWEIGHT_WERROR=ON -DAUTHWEIGHT_BUILD_TESTS=ON
+cmake -S "$top" -B "$build" -DAUTHWEIGHT_WERROR=ON -DAUTHWEIGHT_BUILD_TESTS=ON -DAUTHWEIGHT_BUILD_BENCH=ON
 cmake --build "$build" -j"$jobs"
 (cd "$build" && ctest --output-on-failure -j"$jobs" "$@")
 

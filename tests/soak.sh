@@ -8,7 +8,7 @@
 #   tests/soak.sh [BUILD_DIR] [COUNT] [IN_FLIGHT]
 #
 # BUILD_DIR defaults to $AUTHWEIGHT_BUILD_DIR or build/ (it must hold
-# lua/5.1/authweight_core.so and tests/zone2unbound); IN_FLIGHT (requests in
+# lua/5.1/authweight_core.so and zone2unbound); IN_FLIGHT (requests in
 # flight) to 8. Passes when every message is answered (HTTP 200 with an
 # action; no hostile one with AUTHW_WL_AUTH), no worker died or was
 # replaced, no Lua error was logged, and the normal workers' resident
@@ -25,7 +25,7 @@ lib=$top/tests/integration/lib
 # shellcheck source=tests/integration/lib/env.sh
 . "$lib/env.sh"
 
-[ -f "$build/lua/5.1/authweight_core.so" ] && [ -x "$build/tests/zone2unbound" ] ||
+[ -f "$build/lua/5.1/authweight_core.so" ] && [ -x "$build/zone2unbound" ] ||
   aw_die "build $build first (targets authweight_lua51 and zone2unbound)"
 
 work=$build/soak

@@ -14,7 +14,7 @@
 #   tests/bench/rspamd_ratio.sh [BUILD_DIR] [ROUNDS] [MESSAGES] [IN_FLIGHT] [RESTART_EVERY]
 #
 # BUILD_DIR defaults to $AUTHWEIGHT_BUILD_DIR or build/ (it must hold the
-# built tree: lua/5.1/authweight_core.so and tests/zone2unbound); ROUNDS to
+# built tree: lua/5.1/authweight_core.so and zone2unbound); ROUNDS to
 # 20, MESSAGES to 240 (tests/integration/lib/corpus.py: twelve sender domains
 # with SPF -all/~all/include/none, DKIM or not, DMARC reject/quarantine/
 # none/absent; own server, botnet forgery, look-alike; TLS 1.3, 1.2, legacy

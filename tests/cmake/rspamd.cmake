@@ -2,11 +2,6 @@
 # on loopback (tests/integration). Each scenario is its own ctest, labelled
 # integration; tests/integration/run_scenario.sh says what a scenario is.
 
-# The test DNS server is driven by the project's zone reader.
-add_executable(zone2unbound ${PROJECT_SOURCE_DIR}/tests/integration/zone2unbound.cxx)
-target_compile_options(zone2unbound PRIVATE ${AUTHWEIGHT_WARNINGS})
-target_link_libraries(zone2unbound PRIVATE authweight::adapters)
-
 set(AUTHWEIGHT_INTEGRATION ${PROJECT_SOURCE_DIR}/tests/integration)
 
 # The plugin's pure helpers and its tableshape schema, which must agree

@@ -2,17 +2,22 @@
 # The Debian 12 packages authweight needs, in one place: sourced by
 # tests/run.sh and examples/demo.sh.
 
-# Build and run time.
+# Build and run time: what a build without tests or benchmarks needs.
 AUTHWEIGHT_BUILD_PACKAGES=(
   build-essential cmake pkg-config
   libssl-dev libspf2-dev libopendkim-dev libmsgpack-dev liblmdb-dev
   liblua5.4-dev lua5.4 libluajit-5.1-dev luajit
   libidn2-dev libpsl-dev publicsuffix libicu-dev nlohmann-json3-dev
-  libbenchmark-dev
+)
+# examples/demo.sh, besides the build: the rspamd it scans with, unbound
+# serving its zone, python3 for the helpers of tests/integration/lib/env.sh
+# (free ports, the DNS readiness probe) and jq for its table.
+AUTHWEIGHT_DEMO_PACKAGES=(
+  rspamd unbound python3 jq
 )
 # Tests only.
 AUTHWEIGHT_TEST_PACKAGES=(
-  cpputest python3
+  cpputest python3 libbenchmark-dev
   libyaml-cpp-dev
   # The .deb and its test (tests/package): cpack's dpkg-shlibdeps and file,
   # lintian, and the rspamd and DNS server it is exercised with.

@@ -10,7 +10,7 @@
 #   package_test.sh SOURCE_DIR BUILD_DIR
 #
 # BUILD_DIR is the ctest build tree: the package is built in BUILD_DIR/package
-# (prefix /usr, incremental across runs), and BUILD_DIR/tests/zone2unbound,
+# (prefix /usr, incremental across runs), and BUILD_DIR/zone2unbound,
 # when built, serves examples/messages/zone.json to rspamd.
 #
 # Needs root (dpkg). Without it, or when authweight is already installed
@@ -252,7 +252,7 @@ controller_port=$(free_port)
 # DNS on loopback: the project's zone reader serves examples/messages/zone.json
 # through unbound (tests/integration); without zone2unbound, an unbound that
 # answers NXDOMAIN for every name.
-zone2unbound=$build/tests/zone2unbound
+zone2unbound=$build/zone2unbound
 full_zone=0
 if [ -x "$zone2unbound" ]; then
   "$zone2unbound" "$top/examples/messages/zone.json" "$dns_port" "$work/dns" >"$work/dns/unbound.conf" ||

@@ -57,7 +57,7 @@ aw_env_init() {
   AW_BUILD=$2
   rm -rf "$AW_DIR"
   mkdir -p "$AW_DIR/results" "$AW_DIR/run" "$AW_DIR/log" "$AW_DIR/db" "$AW_DIR/dns"
-  AW_ZONE2UNBOUND=${AW_ZONE2UNBOUND:-$AW_BUILD/tests/zone2unbound}
+  AW_ZONE2UNBOUND=${AW_ZONE2UNBOUND:-$AW_BUILD/zone2unbound}
   # The hyperscan cache outlives one test: compiling rspamd's URL and
   # regexp databases takes tens of seconds, loading them a second.
   AW_HS_CACHE=${AW_HS_CACHE:-$AW_BUILD/tests/integration-hs-cache}
@@ -304,7 +304,7 @@ aw_lua_errors() {
 # records its symbols in AW_BENCH_SYMBOLS (lib/load.py --record) for the
 # floor instance (tests/bench/symbols_floor.lua) to insert.
 aw_bench_start() { # WORKDIR BUILD_DIR COUNT
-  [ -f "$2/lua/5.1/authweight_core.so" ] && [ -x "$2/tests/zone2unbound" ] ||
+  [ -f "$2/lua/5.1/authweight_core.so" ] && [ -x "$2/zone2unbound" ] ||
     aw_die "build $2 first (targets authweight_lua51 and zone2unbound)"
   aw_env_init "$1" "$2"
   aw_corpus_make "$1/corpus" "$3"
