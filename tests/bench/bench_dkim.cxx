@@ -6,6 +6,7 @@
 //   bench_dkim --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 // and compare Dkim* with its Floor* (the target is <= 1.5x for rsa-sha256).
 
+#include "../testdata.hxx"
 #include "dkim_eval.hxx"
 #include "opendkim_lib.hxx"
 
@@ -213,7 +214,7 @@ fixture make(bool ed25519, bool whitespace = false)
     f.ed25519 = ed25519;
     pkey_ptr key;
     if (ed25519) {
-        std::ifstream in{AUTHWEIGHT_TESTDATA "/rfc-vectors/rfc8463-brisbane-ed25519.seed.b64"};
+        auto in = authweight::testing::open_file(AUTHWEIGHT_TESTDATA "/rfc-vectors/rfc8463-brisbane-ed25519.seed.b64");
         std::string b64;
         in >> b64;
         auto seed = unbase64(b64);

@@ -15,6 +15,7 @@
 //     authserv-id trusted and no DKIM keys in DNS, no file gets a DKIM pass
 //     or any alignment credit from its A-R fields.
 
+#include "../testdata.hxx"
 #include "engine.hxx"
 #include "json_io.hxx"
 
@@ -36,13 +37,7 @@ using namespace authweight;
 
 const std::string dir = AUTHWEIGHT_TESTDATA "/dkim_verifier/arh/";
 
-std::string read(const std::string &path)
-{
-    std::ifstream in{path, std::ios::binary};
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+using testing::read_file;
 
 /** A parsed field in one line: "id; method=result reason=.. ptype.prop=v". */
 std::string summary(const core::ar_header &h)
@@ -158,7 +153,7 @@ int main(int argc, char **argv)
 
     // 1. parsing, field by field
     for (const auto &c : parse_cases()) {
-        auto hb = core::parse_header_block(read(dir + c.file));
+        auto hb = core::parse_header_block(read_file(dir + c.file));
         if (!hb) {
             check(false, std::string(c.file) + ": message does not parse");
             continue;
@@ -179,7 +174,7 @@ int main(int argc, char **argv)
 
     // 2. trust by authserv-id
     for (const auto &c : trust_cases()) {
-        auto hb = core::parse_header_block(read(dir + c.file));
+        auto hb = core::parse_header_block(read_file(dir + c.file));
         std::multiset<std::string> dkim;
         std::size_t spf = 0;
         if (hb)
@@ -204,7 +199,7 @@ int main(int argc, char **argv)
     }
     for (const auto &c : parse_cases()) {
         core::delivery_facts facts;
-        facts.message = read(dir + c.file);
+        facts.message = read_file(dir + c.file);
         facts.has_message = true;
         facts.connection.client_ip = "192.0.2.1";
         facts.envelope.mail_from = "joe@football.example.com";

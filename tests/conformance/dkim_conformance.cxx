@@ -97,7 +97,7 @@ struct dkim_case {
 std::map<std::string, std::vector<std::string>> keys_file(const std::string &path)
 {
     std::map<std::string, std::vector<std::string>> out;
-    std::ifstream in{path};
+    auto in = testing::open_file(path);
     std::string line;
     while (std::getline(in, line)) {
         auto sp = line.find(' ');
@@ -209,6 +209,11 @@ std::vector<dkim_case> dkimpy()
             // test_extra_headers: every field signed, Received repeated.
             auto all = req;
             auto hb = core::parse_header_block(mbox);
+            if (!hb) {
+                std::fprintf(stderr, "%smessage.mbox does not parse: %s\n", dir.c_str(),
+                             hb.error().message().c_str());
+                std::exit(1);
+            }
             for (const auto &f : hb->fields) {
                 auto n = core::ascii::lower(f.name);
                 if (n != "dkim-signature" && std::find(all.sign_headers.begin(), all.sign_headers.end(), n) ==

@@ -7,6 +7,7 @@
 //
 //   conformance_psl [--floor N]      prints "PSL-DMARC: P passed, F failed"
 
+#include "../testdata.hxx"
 #include "domain_libs.hxx"
 
 #include "authweight/dmarc.hxx"
@@ -54,11 +55,7 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "domain services: %s\n", ds.error().message().c_str());
         return 2;
     }
-    std::ifstream in{AUTHWEIGHT_TESTDATA "/publicsuffix/test_psl.txt"};
-    if (!in) {
-        std::fprintf(stderr, "cannot read " AUTHWEIGHT_TESTDATA "/publicsuffix/test_psl.txt\n");
-        return 2;
-    }
+    auto in = testing::open_file(AUTHWEIGHT_TESTDATA "/publicsuffix/test_psl.txt");
     int passed = 0;
     int failed = 0;
     std::string line;

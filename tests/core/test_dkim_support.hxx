@@ -3,6 +3,7 @@
 // snapshot that counts what it is asked.
 #pragma once
 
+#include "../testdata.hxx"
 #include "opendkim_lib.hxx"
 
 #include "authweight/dns.hxx"
@@ -21,14 +22,6 @@
 #include <vector>
 
 namespace authweight::testing {
-
-inline std::string read_file(const std::string &path)
-{
-    std::ifstream in{path, std::ios::binary};
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 /** Bare LF line ends to CRLF (the test messages are stored with LF). */
 inline std::string crlf(std::string_view text)
@@ -99,7 +92,7 @@ inline std::string key_record(EVP_PKEY *k, const std::string &extra_tags = "")
 inline std::string ed25519_pem(const std::string &testdata)
 {
     std::string seed_b64;
-    std::ifstream{testdata + "/rfc-vectors/rfc8463-brisbane-ed25519.seed.b64"} >> seed_b64;
+    open_file(testdata + "/rfc-vectors/rfc8463-brisbane-ed25519.seed.b64") >> seed_b64;
     std::vector<unsigned char> seed(seed_b64.size());
     const int n = EVP_DecodeBlock(seed.data(), reinterpret_cast<const unsigned char *>(seed_b64.data()),
                                   static_cast<int>(seed_b64.size()));

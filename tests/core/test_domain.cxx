@@ -1,6 +1,7 @@
 // domain_services over the real libraries: libidn2, libpsl (Debian's list)
 // and ICU's spoof checker.
 #include "authweight/domain.hxx"
+#include "../testdata.hxx"
 #include "domain_libs.hxx"
 
 #include <cstdio>
@@ -16,6 +17,7 @@
 
 using authweight::core::domain_services;
 using authweight::core::error_code;
+using authweight::testing::open_file;
 
 namespace {
 
@@ -264,8 +266,7 @@ TEST(domain_services, concurrent_reads_agree)
 // in A-label form.
 TEST(domain_services, psl_test_vectors)
 {
-    std::ifstream in{AUTHWEIGHT_TESTDATA "/publicsuffix/test_psl.txt"};
-    CHECK_TEXT(in.good(), "cannot open " AUTHWEIGHT_TESTDATA "/publicsuffix/test_psl.txt");
+    auto in = open_file(AUTHWEIGHT_TESTDATA "/publicsuffix/test_psl.txt");
     int passed = 0;
     int failed = 0;
     std::string line;
