@@ -82,7 +82,7 @@ aw_rspamd_prepare "$data/local.d"
   echo "}"
 } >"$AW_CONF/local.d/authweight.conf"
 # The learn path: rspamc learn_spam runs the classifiers only; their
-# learn_condition hands the task to the plugin (README "Reputation").
+# learn_condition hands the task to the plugin (doc/reputation.md).
 learn_condition='learn_condition = <<EOD
 return function(task, is_spam, is_unlearn)
   local aw = rspamd_plugins and rspamd_plugins.authweight
@@ -213,15 +213,22 @@ if [ "$workers" -ge 2 ]; then ok "both normal workers scanned ($workers pids)"; 
 # ---- backend specifics ---------------------------------------------------------------
 children() { pgrep -P "$1" || true; }
 if [ "$mode" = lmdb ]; then
-  # kill -9 in the middle of learning.
-  (for i in $(seq 1 300); do aw_scan "crash-$i" "$AW_DIR/msg/ham-conc.eml" "${AUTH_CONC[@]}" >/dev/null 2>&1 || true; done) &
+  # kill -9 in the middle of learning. The loader answers into a directory
+  # of its own (aw_scan writes to $AW_DIR/results): a scan it had running
+  # when it was killed outlives it and writes its file late, and that file
+  # must never reach the checks on $results.
+  (
+    msg=$AW_DIR/msg/ham-conc.eml
+    AW_DIR=$AW_DIR/crash
+    mkdir -p "$AW_DIR/results"
+    for i in $(seq 1 300); do aw_scan "crash-$i" "$msg" "${AUTH_CONC[@]}" >/dev/null 2>&1 || true; done
+  ) &
   loader=$!
   sleep 2
   kids=$(children "$RSPAMD_PID")
   kill -9 "$RSPAMD_PID" $kids 2>/dev/null || true
   kill "$loader" 2>/dev/null || true
   wait "$loader" 2>/dev/null || true
-  rm -f "$results"/crash-* # scans cut off by the kill have no answer
   sleep 0.5
   if store >"$AW_DIR/after-crash.jsonl" 2>"$AW_DIR/after-crash.err" && [ ! -s "$AW_DIR/after-crash.err" ] &&
     "$AW_PYTHON" -c '
