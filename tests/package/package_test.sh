@@ -305,8 +305,12 @@ upstream { max_errors = 100000; error_time = 1; dead_time = 1; }
 EOF
 printf 'bind_socket = "127.0.0.1:%s";\ncount = 1;\n' "$normal_port" >"$conf/local.d/worker-normal.inc"
 printf 'bind_socket = "127.0.0.1:%s";\ncount = 1;\n' "$controller_port" >"$conf/local.d/worker-controller.inc"
-echo 'enabled = false;' >"$conf/local.d/worker-proxy.inc"
-echo 'enabled = false;' >"$conf/local.d/worker-fuzzy.inc"
+# Off, with loopback addresses: rspamd parses the stock bind lines and the
+# proxy's upstream anyway, and they name localhost, which a system without
+# /etc/hosts cannot resolve.
+printf 'enabled = false;\nbind_socket = "127.0.0.1:11332";\nupstream "local" { default = yes; hosts = "127.0.0.1:11333"; }\n' \
+  >"$conf/local.d/worker-proxy.inc"
+printf 'enabled = false;\nbind_socket = "127.0.0.1:11335";\n' >"$conf/local.d/worker-fuzzy.inc"
 # fuzzy_check resolves rspamd.com's servers with the system resolver.
 echo 'enabled = false;' >"$conf/local.d/fuzzy_check.conf"
 cat >"$conf/local.d/authweight.conf" <<'EOF'

@@ -215,8 +215,12 @@ aw_rspamd_prepare() {
   } >"$conf/local.d/options.inc"
   printf 'bind_socket = "127.0.0.1:%s";\ncount = 1;\n' "$AW_RSPAMD_PORT" >"$conf/override.d/worker-normal.inc"
   printf 'bind_socket = "127.0.0.1:%s";\ncount = 1;\n' "$AW_CONTROLLER_PORT" >"$conf/override.d/worker-controller.inc"
-  echo 'enabled = false;' >"$conf/override.d/worker-proxy.inc"
-  echo 'enabled = false;' >"$conf/override.d/worker-fuzzy.inc"
+  # The proxy and fuzzy workers are off, but rspamd still parses their
+  # stock bind lines and the proxy's upstream, which name localhost: that
+  # fails where no /etc/hosts does (a fresh debootstrap root).
+  printf 'enabled = false;\nbind_socket = "127.0.0.1:11332";\nupstream "local" { default = yes; hosts = "127.0.0.1:11333"; }\n' \
+    >"$conf/override.d/worker-proxy.inc"
+  printf 'enabled = false;\nbind_socket = "127.0.0.1:11335";\n' >"$conf/override.d/worker-fuzzy.inc"
   # Modules that only reach out to the Internet, or need Redis, are off,
   # except those named in AW_RSPAMD_KEEP_MODULES (the benchmark keeps the
   # DNS-only ones: the local DNS server answers whatever it has no zone
@@ -250,7 +254,7 @@ aw_rspamd_start() {
     kill -0 "${AW_PIDS[-1]}" 2>/dev/null || break
     sleep 0.1
   done
-  tail -50 "$AW_DIR/log/rspamd${AW_RSPAMD_TAG:-}.out" "$home/log/rspamd.log" >&2 2>/dev/null
+  tail -n 50 "$AW_DIR/log/rspamd${AW_RSPAMD_TAG:-}.out" "$home/log/rspamd.log" >&2 2>/dev/null || true
   aw_die "rspamd did not start"
 }
 
