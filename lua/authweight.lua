@@ -454,7 +454,7 @@ end
      the message (order 1: below the MTA's own Received header, where
      milter_headers puts rspamd's); a /checkv2 client finds it under
      "milter". Headers claiming our authserv-id on the way in are the MTA's
-     to strip (README, "Deploying with Postfix"). ]]
+     to strip (doc/postfix.md). ]]
 local function add_authentication_results(task, value)
   if value ~= '' then
     task:set_milter_reply({
@@ -671,7 +671,7 @@ end
 --[[ rspamd 3.4 runs no filter, postfilter or idempotent symbol for the
      controller's learn requests (RSPAMD_TASK_PROCESS_LEARN); the only Lua
      hook there is a classifier's learn_condition, which an admin points
-     here (README "Reputation"). The message is evaluated from scratch,
+     here (doc/reputation.md). The message is evaluated from scratch,
      DNS included, and its identities learn the verdict at once. rspamd
      calls learn_condition again once the async work is done: once per task. ]]
 local function learn_explicit(task, is_spam, is_unlearn)

@@ -93,7 +93,7 @@ Settings:
                         that need DNS give temperror.
   --dns none            the same, explicitly
 
-Reputation (see README "Reputation"):
+Reputation (see doc/reputation.md):
   --learn spam|ham      teach the message's authenticated identities (DKIM
                         d=, aligned SPF, Sender ID PRA) the verdict, in the
                         store of --config (reputation.backend); the report

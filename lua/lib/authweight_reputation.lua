@@ -1,6 +1,6 @@
 --[[
 authweight_reputation: the rspamd side of the reputation of authenticated
-identities (DESIGN principle 7, README "Reputation").
+identities (DESIGN principle 7, doc/reputation.md).
 
 The core derives the identities (DKIM d= with a passing signature that
 covers the message, the SPF-pass MAIL FROM domain aligned with From, the
