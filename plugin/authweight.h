@@ -80,8 +80,8 @@
 extern "C" {
 #endif
 
-/** Library version, the project version of CMakeLists.txt. */
-#define AUTHWEIGHT_VERSION_STRING "0.1.0"
+/* AUTHWEIGHT_VERSION_STRING, the project version of CMakeLists.txt. */
+#include "authweight_version.h"
 
 #define AUTHWEIGHT_OK 0           /**< success; evaluation done */
 #define AUTHWEIGHT_NEED_DNS 1     /**< evaluation needs DNS answers (not an error) */

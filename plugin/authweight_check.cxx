@@ -2,6 +2,7 @@
 // out (DESIGN.md "Contract"). Exit 0 with the JSON on stdout; exit 2 with one
 // line on stderr for any bad input. It never crashes.
 
+#include "authweight_version.h"
 #include "engine.hxx"
 #include "json_io.hxx"
 #include "lmdb_store.hxx"
@@ -43,9 +44,6 @@
 #include <string_view>
 #include <vector>
 
-#ifndef AUTHWEIGHT_VERSION
-#define AUTHWEIGHT_VERSION "0.1.0"
-#endif
 
 namespace {
 
@@ -642,7 +640,7 @@ int run(int argc, char **argv)
         return std::fflush(stdout) == 0 ? 0 : 2;
     }
     if (o.version) {
-        std::printf("%.*s %s\n", static_cast<int>(program.size()), program.data(), AUTHWEIGHT_VERSION);
+        std::printf("%.*s %s\n", static_cast<int>(program.size()), program.data(), AUTHWEIGHT_VERSION_STRING);
         return std::fflush(stdout) == 0 ? 0 : 2;
     }
 

@@ -2,11 +2,14 @@
 # The CLI contract of DESIGN.md: every sample message gives exit 0 and one
 # JSON object with the contract's fields; every kind of bad input gives
 # exit 2 and exactly one line on stderr.
-# usage: cli_test.sh PATH/TO/authweight-check PATH/TO/examples
+# usage: cli_test.sh PATH/TO/authweight-check PATH/TO/examples VERSION
+# (VERSION: the project version of CMakeLists.txt, which --version must say)
 set -u
 
-cli=${1:?usage: cli_test.sh AUTHWEIGHT_CHECK EXAMPLES_DIR}
-examples=${2:?usage: cli_test.sh AUTHWEIGHT_CHECK EXAMPLES_DIR}
+usage="usage: cli_test.sh AUTHWEIGHT_CHECK EXAMPLES_DIR VERSION"
+cli=${1:?$usage}
+examples=${2:?$usage}
+version=${3:?$usage}
 msgs=$examples/messages
 python=/usr/bin/python3
 
@@ -158,7 +161,9 @@ if "$cli" --dns-zone "$tmp/zone.json" "${conn[@]}" - <"$tmp/msg.eml" >"$tmp/out"
 # --help and --version succeed and say what they should.
 if "$cli" --help >"$tmp/out" 2>&1 && grep -q -- '--dns-zone' "$tmp/out" &&
   grep -qi 'temporary failure' "$tmp/out"; then ok; else bad "--help"; fi
-if "$cli" --version >"$tmp/out" 2>&1 && grep -q '^authweight-check [0-9]' "$tmp/out"; then ok; else bad "--version"; fi
+if "$cli" --version >"$tmp/out" 2>&1 && [ "$(cat "$tmp/out")" = "authweight-check $version" ]; then ok; else
+  bad "--version: '$(head -c 100 "$tmp/out")', want 'authweight-check $version'"
+fi
 
 # --- bad input: exit 2 and one line ----------------------------------------------
 expect_error "missing message file" \
