@@ -44,7 +44,6 @@
 #include <string_view>
 #include <vector>
 
-
 namespace {
 
 using namespace authweight;

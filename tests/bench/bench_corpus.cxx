@@ -9,6 +9,7 @@
 // CORPUS_DIR holds zone.json, facts.jsonl and msgs/ (build/bench-rspamd/corpus
 // after one rspamd_ratio.sh run).
 
+#include "../testdata.hxx"
 #include "engine.hxx"
 #include "json_io.hxx"
 #include "zone_file.hxx"
@@ -19,7 +20,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -35,15 +35,7 @@ using namespace authweight;
     std::exit(1);
 }
 
-std::string read_file(const std::string &path)
-{
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        die("cannot read " + path);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using testing::read_file;
 
 struct corpus {
     std::shared_ptr<const adapters::engine> eng;

@@ -1,6 +1,7 @@
 // The C ABI of plugin/authweight.h: argument checks, error codes and
 // messages, the resumable DNS loop, and handle lifetimes.
 #include "../../plugin/authweight.h"
+#include "../testdata.hxx"
 
 #include "authweight/symbols.hxx"
 #include "json_io.hxx"
@@ -9,11 +10,9 @@
 
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <functional>
 #include <regex>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -167,11 +166,7 @@ TEST(c_abi, strerror_describes_every_code)
 
 TEST(c_abi, version_is_the_project_version)
 {
-    std::ifstream in(AUTHWEIGHT_SOURCE_DIR "/CMakeLists.txt");
-    CHECK_TRUE(in.good());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    const std::string text = ss.str();
+    const std::string text = authweight::testing::read_file(AUTHWEIGHT_SOURCE_DIR "/CMakeLists.txt");
     std::smatch m;
     CHECK_TRUE(std::regex_search(text, m, std::regex(R"(project\(authweight\s+VERSION\s+([0-9.]+))")));
     STRCMP_EQUAL(m[1].str().c_str(), authweight_version());
