@@ -1,12 +1,17 @@
-# The Debian package: `cpack -G DEB` in a build directory configured with
-# -DCMAKE_INSTALL_PREFIX=/usr makes authweight_<version>-<release>_amd64.deb
-# with DESIGN.md's installed layout. tests/package/build-deb.sh is the
-# whole recipe (Debian's hardening build flags, prefix /usr, cpack).
+# The Debian packages: `cpack -G DEB` in a build directory configured with
+# -DCMAKE_INSTALL_PREFIX=/usr makes, from the install components of
+# CMakeLists.txt, the way Debian splits a library:
+#   authweight_<v>-<r>_amd64.deb         runtime: DESIGN.md's installed layout
+#   libauthweight0_<v>-<r>_amd64.deb     library: libauthweight.so.0 (shlibs,
+#                                         ldconfig trigger)
+#   libauthweight-dev_<v>-<r>_amd64.deb  dev: authweight.h, authweight.pc, the .so link
+# tests/package/build-deb.sh is the whole recipe (Debian's hardening build
+# flags, prefix /usr, cpack).
 #
 # Debian specifics the plain install lacks are added here: the manual page
 # and the Debian changelog gzipped with -9n (no name, no timestamp, as
 # dh_compress does), the machine-readable copyright file, the examples, and
-# the conffiles list. The package has no maintainer scripts: installing or
+# the conffiles list. authweight has no maintainer scripts: installing or
 # removing it never restarts rspamd (the admin does, when ready; doc/package.md).
 include_guard(GLOBAL)
 
@@ -61,12 +66,19 @@ endforeach()
 add_custom_target(authweight_docs ALL DEPENDS ${_aw_gz_outputs})
 
 # --- install rules (they hold for `cmake --install` with prefix /usr too) --------
-install(FILES ${_aw_pkg_dir}/gz/authweight-check.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
-install(FILES ${PROJECT_SOURCE_DIR}/cmake/debian/copyright ${_aw_pkg_dir}/gz/changelog.Debian.gz
-        DESTINATION ${CMAKE_INSTALL_DOCDIR})
+set(AUTHWEIGHT_DEB_LIBRARY libauthweight${AUTHWEIGHT_SOVERSION})
+install(FILES ${_aw_pkg_dir}/gz/authweight-check.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 COMPONENT runtime)
+# Every package carries its copyright and changelog (Debian policy 12.5, 12.7).
+foreach(_aw_comp_pkg runtime:authweight library:${AUTHWEIGHT_DEB_LIBRARY} dev:libauthweight-dev)
+  string(REPLACE ":" ";" _aw_comp_pkg ${_aw_comp_pkg})
+  list(GET _aw_comp_pkg 0 _aw_comp)
+  list(GET _aw_comp_pkg 1 _aw_pkg)
+  install(FILES ${PROJECT_SOURCE_DIR}/cmake/debian/copyright ${_aw_pkg_dir}/gz/changelog.Debian.gz
+          DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/${_aw_pkg} COMPONENT ${_aw_comp})
+endforeach()
 # The examples; demo.sh and zone2unbound.cxx (the demo's DNS server) drive
 # a source tree and are left out.
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples COMPONENT runtime
         PATTERN demo.sh EXCLUDE PATTERN zone2unbound.cxx EXCLUDE)
 
 # --- CPack ------------------------------------------------------------------------
@@ -79,30 +91,62 @@ set(CPACK_PACKAGE_NAME authweight)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_VENDOR "the authweight authors")
 set(CPACK_PACKAGE_CONTACT "${AUTHWEIGHT_DEB_MAINTAINER}")
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "email authentication evidence weighting for rspamd")
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_COMPONENTS_ALL runtime library dev)
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME authweight)
+set(CPACK_DEBIAN_LIBRARY_PACKAGE_NAME ${AUTHWEIGHT_DEB_LIBRARY})
+set(CPACK_DEBIAN_DEV_PACKAGE_NAME libauthweight-dev)
+set(_aw_long_description
 "authweight weighs what email authentication proves - TLS, SPF, Sender ID,
 DKIM, DMARC alignment and authenticated whitelists - as bounded evidence in
-the rspamd spam filter. Authentication is a positive signal, never an
-automatic pass: a trust budget caps the negative weight that all of rspamd's
-authentication symbols together may give a message, forgeries of protected
-domains and their look-alikes weigh heavily, and TLS from botnet-like hosts
-raises the score.
+a spam filter. Authentication is a positive signal, never an automatic
+pass: a trust budget caps the negative weight that all authentication
+symbols together may give a message, forgeries of protected domains and
+their look-alikes weigh heavily, and TLS from botnet-like hosts raises the
+score.")
+set(CPACK_DEBIAN_RUNTIME_DESCRIPTION
+"email authentication evidence weighting for rspamd
+${_aw_long_description}
 .
 This package contains the rspamd plugin with its defaults in
 /etc/rspamd/modules.d/authweight.conf (settings go in
 /etc/rspamd/local.d/authweight.conf), the authweight_core Lua module for
 LuaJIT and Lua 5.4, and authweight-check, which scores one message outside
 rspamd.")
+set(CPACK_DEBIAN_LIBRARY_DESCRIPTION
+"email authentication evidence weighting - shared library
+${_aw_long_description}
+.
+This package contains libauthweight, the C library every front end of
+authweight (the rspamd plugin, the Lua modules, authweight-check) enters
+through.")
+set(CPACK_DEBIAN_DEV_DESCRIPTION
+"email authentication evidence weighting - development files
+${_aw_long_description}
+.
+This package contains the C header authweight.h, the pkg-config file and
+the link to build a filter's own front end on libauthweight.")
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${AUTHWEIGHT_DEB_MAINTAINER}")
-set(CPACK_DEBIAN_PACKAGE_SECTION mail)
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION mail)
+set(CPACK_DEBIAN_LIBRARY_PACKAGE_SECTION libs)
+set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_RELEASE ${AUTHWEIGHT_DEB_RELEASE})
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
-# dpkg-shlibdeps computes the library dependencies; rspamd is the host.
+# dpkg-shlibdeps computes the library dependencies; it finds libauthweight
+# in the build tree (the package that ships it is not installed yet) and
+# the exact version is stated below. rspamd is the plugin's host.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "rspamd (>= 3.4)")
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "lua5.4")
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS ${PROJECT_BINARY_DIR})
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_DEPENDS "${AUTHWEIGHT_DEB_LIBRARY} (= ${AUTHWEIGHT_DEB_VERSION}), rspamd (>= 3.4)")
+set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "${AUTHWEIGHT_DEB_LIBRARY} (= ${AUTHWEIGHT_DEB_VERSION})")
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_SUGGESTS "lua5.4")
+# The library package: a shlibs file (what dpkg-shlibdeps of other
+# packages reads) and libc's ldconfig trigger.
+set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
+set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS_POLICY ">=")
+file(WRITE ${_aw_pkg_dir}/library/triggers "activate-noawait ldconfig\n")
+set(CPACK_DEBIAN_LIBRARY_PACKAGE_CONTROL_EXTRA ${_aw_pkg_dir}/library/triggers)
 set(CPACK_DEBIAN_COMPRESSION_TYPE xz)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS
@@ -111,7 +155,7 @@ set(CPACK_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS
 # upgrade), and purge removes it. local.d/override.d belong to the admin and
 # are no file of this package.
 file(WRITE ${_aw_pkg_dir}/conffiles "/etc/rspamd/modules.d/authweight.conf\n")
-set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${_aw_pkg_dir}/conffiles)
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_EXTRA ${_aw_pkg_dir}/conffiles)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 # Checked by cpack (cmake/package_check.cmake): the layout is DESIGN.md's only
 # when the tree was configured with prefix /usr (GNUInstallDirs then picks

@@ -348,10 +348,39 @@ AUTHWEIGHT_API int authweight_symbols_json(char **json, size_t *len) AUTHWEIGHT_
 
 /**
  * @return the configuration's JSON Schema (schemas/authweight.schema.json,
- *         embedded at build time), static and NUL-terminated; "" only if
- *         memory ran out on the first call
+ *         embedded at build time), static and NUL-terminated
  */
 AUTHWEIGHT_API const char *authweight_schema_json(void) AUTHWEIGHT_NOEXCEPT;
+
+/* ---- untrusted text ---------------------------------------------------------
+ *
+ * The library's own checks of text, for a host that logs text from a
+ * message or writes it into its own documents: one validator and one
+ * capper for every front end.
+ */
+
+/**
+ * The UTF-8 sequence at the start of s (RFC 3629 4: no overlong forms, no
+ * surrogates, nothing above U+10FFFF).
+ * @param s, len the bytes; s may be NULL when len is 0
+ * @return the sequence's length (1 for ASCII, up to 4), or 0 when s does
+ *         not start with a well-formed sequence (or len is 0)
+ */
+AUTHWEIGHT_API size_t authweight_utf8_sequence(const char *s, size_t len) AUTHWEIGHT_NOEXCEPT;
+
+/**
+ * Untrusted text for one log line or symbol option: control characters
+ * (C0 and DEL) become spaces, and past cap bytes it is cut without
+ * splitting a UTF-8 sequence and ends in "...".
+ * @param s, len the text, any bytes; s may be NULL when len is 0
+ * @param cap the most bytes of the text kept
+ * @param buf receives the result, NUL-terminated; it needs cap + 4 bytes
+ *        (fewer lower the cap to fit)
+ * @param size buf's size in bytes; 0 writes nothing
+ * @return the result's length without the NUL
+ */
+AUTHWEIGHT_API size_t authweight_text_cap(const char *s, size_t len, size_t cap, char *buf,
+                                          size_t size) AUTHWEIGHT_NOEXCEPT;
 
 /* ---- reputation of authenticated identities (DESIGN principle 7) ----------
  *

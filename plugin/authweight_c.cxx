@@ -1,13 +1,14 @@
 // The C ABI: check pointers, wrap inputs in std::string_view, call the
 // core, map its error codes (STYLE.md §3). Nothing escapes: every function
-// is noexcept with a catch (...) backstop.
+// that can throw runs its body through barrier(), the one exception
+// barrier, whose catch (...) is the backstop.
 #include "authweight.h"
-#include "authweight_facts.hxx"
 
 #include "authweight/dns.hxx"
 #include "authweight/error.hxx"
 #include "authweight/policy.hxx"
 #include "authweight/symbols.hxx"
+#include "authweight/text.hxx"
 #include "engine.hxx"
 #include "json_io.hxx"
 #include "lmdb_store.hxx"
@@ -16,10 +17,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <exception>
 #include <new>
 #include <string>
 #include <string_view>
@@ -95,6 +99,30 @@ int fail_with(char **errmsg, int code, std::string_view msg) noexcept
     return code;
 }
 
+/**
+ * The ABI's exception barrier: run body (returning an AUTHWEIGHT_* code)
+ * and turn whatever escapes it into AUTHWEIGHT_E_NOMEM or
+ * AUTHWEIGHT_E_INTERNAL, with a message in *errmsg when errmsg is not
+ * NULL. `fn` names the entry point in that message.
+ */
+template <typename F>
+int barrier(const char *fn, char **errmsg, F &&body) noexcept
+{
+    const char *what = nullptr;
+    try {
+        return body();
+    } catch (const std::bad_alloc &) {
+        return fail_with(errmsg, AUTHWEIGHT_E_NOMEM, "out of memory");
+    } catch (const std::exception &e) {
+        what = e.what();
+    } catch (...) {
+    }
+    char msg[512]; // no allocation on the way out but the message itself
+    std::snprintf(msg, sizeof msg, "%s: internal error%s%s", fn, what != nullptr ? ": " : "",
+                  what != nullptr ? what : "");
+    return fail_with(errmsg, AUTHWEIGHT_E_INTERNAL, msg);
+}
+
 int out_json(std::string_view s, char **json, size_t *len) noexcept
 {
     char *p = dup_bytes(s);
@@ -167,7 +195,7 @@ AUTHWEIGHT_API int authweight_ctx_new(const char *config_json, size_t len, authw
     if (config_json == nullptr && len != 0)
         return fail_with(errmsg, AUTHWEIGHT_E_INVAL,
                          "authweight_ctx_new: config_json is NULL but len is not 0");
-    try {
+    return barrier("authweight_ctx_new", errmsg, [&] {
         // "{}" rather than core::config{}: the schema's defaults are the
         // only defaults.
         std::string_view text = len == 0 ? std::string_view{"{}"} : std::string_view{config_json, len};
@@ -185,14 +213,9 @@ AUTHWEIGHT_API int authweight_ctx_new(const char *config_json, size_t len, authw
             cache = std::make_shared<core::dns_cache>(
                 std::chrono::milliseconds{static_cast<long long>(c.dns_cache_ttl * 1000)},
                 static_cast<std::size_t>(c.dns_cache_size));
-        auto *ctx = new authweight_ctx{std::move(*eng), std::move(cache)};
-        *out = ctx;
+        *out = new authweight_ctx{std::move(*eng), std::move(cache)};
         return AUTHWEIGHT_OK;
-    } catch (const std::bad_alloc &) {
-        return fail_with(errmsg, AUTHWEIGHT_E_NOMEM, "out of memory");
-    } catch (...) {
-        return fail_with(errmsg, AUTHWEIGHT_E_INTERNAL, "internal error creating the context");
-    }
+    });
 }
 
 AUTHWEIGHT_API void authweight_ctx_free(authweight_ctx *ctx) noexcept
@@ -214,7 +237,7 @@ AUTHWEIGHT_API int authweight_eval_new(authweight_ctx *ctx, const char *facts_js
     if (facts_json == nullptr && len != 0)
         return fail_with(errmsg, AUTHWEIGHT_E_INVAL,
                          "authweight_eval_new: facts_json is NULL but len is not 0");
-    try {
+    return barrier("authweight_eval_new", errmsg, [&] {
         std::string_view text = len == 0 ? std::string_view{"{}"} : std::string_view{facts_json, len};
         auto facts = adapters::parse_facts(text);
         if (!facts)
@@ -224,38 +247,14 @@ AUTHWEIGHT_API int authweight_eval_new(authweight_ctx *ctx, const char *facts_js
             facts->message.assign(message, msglen);
             facts->has_message = true;
         }
-        return authweight_eval_from_facts(ctx, std::move(*facts), out, errmsg);
-    } catch (const std::bad_alloc &) {
-        return fail_with(errmsg, AUTHWEIGHT_E_NOMEM, "out of memory");
-    } catch (...) {
-        return fail_with(errmsg, AUTHWEIGHT_E_INTERNAL, "internal error creating the evaluation");
-    }
-}
-
-extern "C++" int authweight_eval_from_facts(authweight_ctx *ctx, core::delivery_facts &&facts,
-                                            authweight_eval **out, char **errmsg) noexcept
-{
-    if (errmsg != nullptr)
-        *errmsg = nullptr;
-    if (out == nullptr)
-        return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_eval_new: out is NULL");
-    *out = nullptr;
-    if (ctx == nullptr || !ctx->eng)
-        return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_eval_new: ctx is NULL");
-    try {
-        auto ev = adapters::evaluation::create(ctx->eng, std::move(facts), ctx->cache);
+        auto ev = adapters::evaluation::create(ctx->eng, std::move(*facts), ctx->cache);
         if (!ev)
-            return fail_with(errmsg, map_code(ev.error().code(), AUTHWEIGHT_E_INPUT),
-                             ev.error().message());
+            return fail_with(errmsg, map_code(ev.error().code(), AUTHWEIGHT_E_INPUT), ev.error().message());
         auto *h = new authweight_eval{};
         h->ev = std::move(*ev);
         *out = h;
         return AUTHWEIGHT_OK;
-    } catch (const std::bad_alloc &) {
-        return fail_with(errmsg, AUTHWEIGHT_E_NOMEM, "out of memory");
-    } catch (...) {
-        return fail_with(errmsg, AUTHWEIGHT_E_INTERNAL, "internal error creating the evaluation");
-    }
+    });
 }
 
 AUTHWEIGHT_API int authweight_eval_step(authweight_eval *ev) noexcept
@@ -272,7 +271,7 @@ AUTHWEIGHT_API int authweight_eval_step(authweight_eval *ev) noexcept
     case st::PENDING:
         break;
     }
-    try {
+    int rc = barrier("authweight_eval_step", nullptr, [&] {
         ev->qnames.clear();
         ev->qtypes.clear();
         if (ev->ev->step() == adapters::step_status::DONE) {
@@ -288,14 +287,10 @@ AUTHWEIGHT_API int authweight_eval_step(authweight_eval *ev) noexcept
         }
         ev->st = st::PENDING;
         return AUTHWEIGHT_NEED_DNS;
-    } catch (const std::bad_alloc &) {
-        // A step cut short leaves the evaluation in an unknown state.
+    });
+    if (rc < 0) // a step cut short leaves the evaluation in an unknown state
         ev->st = st::BROKEN;
-        return AUTHWEIGHT_E_NOMEM;
-    } catch (...) {
-        ev->st = st::BROKEN;
-        return AUTHWEIGHT_E_INTERNAL;
-    }
+    return rc;
 }
 
 AUTHWEIGHT_API size_t authweight_eval_query_count(const authweight_eval *ev) noexcept
@@ -337,7 +332,7 @@ AUTHWEIGHT_API int authweight_eval_answer(authweight_eval *ev, const char *name,
     auto s = core::dns_status_from_string(status);
     if (!t || !s)
         return AUTHWEIGHT_E_INVAL;
-    try {
+    return barrier("authweight_eval_answer", nullptr, [&] {
         core::dns_query q{std::string{name}, *t};
         core::dns_answer a{*s, {}};
         a.records.reserve(nrecords);
@@ -345,11 +340,7 @@ AUTHWEIGHT_API int authweight_eval_answer(authweight_eval *ev, const char *name,
             a.records.emplace_back(records[i]);
         ev->ev->answer(std::move(q), std::move(a));
         return AUTHWEIGHT_OK;
-    } catch (const std::bad_alloc &) {
-        return AUTHWEIGHT_E_NOMEM;
-    } catch (...) {
-        return AUTHWEIGHT_E_INTERNAL;
-    }
+    });
 }
 
 AUTHWEIGHT_API int authweight_eval_report_json(const authweight_eval *ev, char **json,
@@ -360,13 +351,8 @@ AUTHWEIGHT_API int authweight_eval_report_json(const authweight_eval *ev, char *
     *json = nullptr;
     if (ev == nullptr || !ev->ev || ev->st != authweight_eval::state::DONE)
         return AUTHWEIGHT_E_INVAL;
-    try {
-        return out_json(adapters::report_to_json(ev->ev->result()), json, len);
-    } catch (const std::bad_alloc &) {
-        return AUTHWEIGHT_E_NOMEM;
-    } catch (...) {
-        return AUTHWEIGHT_E_INTERNAL;
-    }
+    return barrier("authweight_eval_report_json", nullptr,
+                   [&] { return out_json(adapters::report_to_json(ev->ev->result()), json, len); });
 }
 
 AUTHWEIGHT_API int authweight_eval_summary(const authweight_eval *ev, double *score, int *aligned,
@@ -434,7 +420,7 @@ AUTHWEIGHT_API int authweight_ctx_trust_cap(const authweight_ctx *ctx, const cha
     if (ctx == nullptr || !ctx->eng || cap == nullptr)
         return AUTHWEIGHT_E_INVAL;
     *cap = 0.0;
-    try {
+    return barrier("authweight_ctx_trust_cap", nullptr, [&] {
         std::vector<core::symbol_hit> own;
         std::vector<core::external_symbol> external;
         if (!split_symbols(names, scores, n, own, external))
@@ -442,11 +428,7 @@ AUTHWEIGHT_API int authweight_ctx_trust_cap(const authweight_ctx *ctx, const cha
         const auto &cfg = ctx->eng->cfg();
         *cap = core::trust_cap(own, external, cfg.trust_symbols, cfg.trust_budget);
         return AUTHWEIGHT_OK;
-    } catch (const std::bad_alloc &) {
-        return AUTHWEIGHT_E_NOMEM;
-    } catch (...) {
-        return AUTHWEIGHT_E_INTERNAL;
-    }
+    });
 }
 
 AUTHWEIGHT_API int authweight_ctx_unauth_strict(const authweight_ctx *ctx, const char *const *names,
@@ -456,7 +438,7 @@ AUTHWEIGHT_API int authweight_ctx_unauth_strict(const authweight_ctx *ctx, const
     if (ctx == nullptr || !ctx->eng || extra == nullptr)
         return AUTHWEIGHT_E_INVAL;
     *extra = 0.0;
-    try {
+    return barrier("authweight_ctx_unauth_strict", nullptr, [&] {
         std::vector<core::symbol_hit> own;
         std::vector<core::external_symbol> external;
         if (!split_symbols(names, scores, n, own, external))
@@ -473,11 +455,7 @@ AUTHWEIGHT_API int authweight_ctx_unauth_strict(const authweight_ctx *ctx, const
         if (const auto *s = v.find("AUTHW_UNAUTH_STRICT"))
             *extra = s->score;
         return AUTHWEIGHT_OK;
-    } catch (const std::bad_alloc &) {
-        return AUTHWEIGHT_E_NOMEM;
-    } catch (...) {
-        return AUTHWEIGHT_E_INTERNAL;
-    }
+    });
 }
 
 AUTHWEIGHT_API void authweight_eval_free(authweight_eval *ev) noexcept
@@ -500,7 +478,7 @@ AUTHWEIGHT_API int authweight_symbols_json(char **json, size_t *len) noexcept
     if (json == nullptr)
         return AUTHWEIGHT_E_INVAL;
     *json = nullptr;
-    try {
+    return barrier("authweight_symbols_json", nullptr, [&] {
         auto arr = nlohmann::json::array();
         for (const auto &s : core::all_symbols())
             arr.push_back({{"name", s.name},
@@ -509,11 +487,7 @@ AUTHWEIGHT_API int authweight_symbols_json(char **json, size_t *len) noexcept
                            {"auth_derived", s.auth_derived},
                            {"description", s.description}});
         return out_json(arr.dump(), json, len);
-    } catch (const std::bad_alloc &) {
-        return AUTHWEIGHT_E_NOMEM;
-    } catch (...) {
-        return AUTHWEIGHT_E_INTERNAL;
-    }
+    });
 }
 
 namespace {
@@ -545,7 +519,7 @@ AUTHWEIGHT_API int authweight_eval_reputation(authweight_eval *ev, const char *j
         return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_eval_reputation: NULL argument");
     if (ev->st != st::DONE)
         return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_eval_reputation: evaluation not done");
-    try {
+    return barrier("authweight_eval_reputation", errmsg, [&] {
         // The facts reader checks the counts exactly as for "reputation" in facts.
         std::string facts = "{\"reputation\":";
         facts.append(len == 0 ? std::string_view{"{}"} : std::string_view{json, len});
@@ -555,11 +529,7 @@ AUTHWEIGHT_API int authweight_eval_reputation(authweight_eval *ev, const char *j
             return fail_with(errmsg, map_code(parsed.error().code(), AUTHWEIGHT_E_INPUT), parsed.error().message());
         ev->ev->set_reputation(std::move(parsed->reputation));
         return AUTHWEIGHT_OK;
-    } catch (const std::bad_alloc &) {
-        return fail_with(errmsg, AUTHWEIGHT_E_NOMEM, "out of memory");
-    } catch (...) {
-        return fail_with(errmsg, AUTHWEIGHT_E_INTERNAL, "internal error");
-    }
+    });
 }
 
 AUTHWEIGHT_API int authweight_eval_use_store(authweight_eval *ev, const authweight_rep *rep, long long now) noexcept
@@ -568,15 +538,13 @@ AUTHWEIGHT_API int authweight_eval_use_store(authweight_eval *ev, const authweig
         return AUTHWEIGHT_E_INVAL;
     if (ev->st != authweight_eval::state::FRESH)
         return AUTHWEIGHT_E_INVAL;
-    try {
+    return barrier("authweight_eval_use_store", nullptr, [&] {
         ev->ev->use_reputation([store = rep->store, half_life = rep->cfg.half_life,
                                 t = static_cast<std::int64_t>(now)](const std::vector<std::string> &ids) {
             return store->lookup(ids, t, half_life);
         });
         return AUTHWEIGHT_OK;
-    } catch (const std::bad_alloc &) {
-        return AUTHWEIGHT_E_NOMEM;
-    }
+    });
 }
 
 AUTHWEIGHT_API const char *authweight_eval_reputation_error(const authweight_eval *ev) noexcept
@@ -610,29 +578,21 @@ AUTHWEIGHT_API int authweight_rep_open(const authweight_ctx *ctx, const char *pa
     if (out == nullptr || ctx == nullptr || !ctx->eng)
         return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_rep_open: NULL argument");
     *out = nullptr;
-    try {
+    return barrier("authweight_rep_open", errmsg, [&] {
         const auto &rc = ctx->eng->cfg().reputation;
         adapters::lmdb_options o;
         o.path = path != nullptr ? std::string(path) : rc.lmdb_path;
         o.map_size_mib = static_cast<std::size_t>(rc.lmdb_map_size);
         if (o.path.empty())
             return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_rep_open: empty path");
-        auto *h = new authweight_rep{std::make_shared<adapters::lmdb_store>(std::move(o)), rc};
-        *out = h;
+        *out = new authweight_rep{std::make_shared<adapters::lmdb_store>(std::move(o)), rc};
         return AUTHWEIGHT_OK;
-    } catch (const std::bad_alloc &) {
-        return fail_with(errmsg, AUTHWEIGHT_E_NOMEM, "out of memory");
-    } catch (...) {
-        return fail_with(errmsg, AUTHWEIGHT_E_INTERNAL, "internal error");
-    }
+    });
 }
 
 AUTHWEIGHT_API void authweight_rep_free(authweight_rep *rep) noexcept
 {
-    try {
-        delete rep;
-    } catch (...) {
-    }
+    delete rep; // destructors do not throw
 }
 
 AUTHWEIGHT_API int authweight_rep_lookup(authweight_rep *rep, const char *const *ids, size_t n, long long now,
@@ -643,7 +603,7 @@ AUTHWEIGHT_API int authweight_rep_lookup(authweight_rep *rep, const char *const 
     if (rep == nullptr || json == nullptr)
         return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_rep_lookup: NULL argument");
     *json = nullptr;
-    try {
+    return barrier("authweight_rep_lookup", errmsg, [&] {
         std::vector<std::string> list;
         if (!read_identities(ids, n, list))
             return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_rep_lookup: not a list of identities");
@@ -654,11 +614,7 @@ AUTHWEIGHT_API int authweight_rep_lookup(authweight_rep *rep, const char *const 
         for (const auto &[id, c] : *found)
             out[id] = {{"spam", c.spam}, {"ham", c.ham}};
         return out_json(out.dump(), json, len);
-    } catch (const std::bad_alloc &) {
-        return fail_with(errmsg, AUTHWEIGHT_E_NOMEM, "out of memory");
-    } catch (...) {
-        return fail_with(errmsg, AUTHWEIGHT_E_INTERNAL, "internal error");
-    }
+    });
 }
 
 AUTHWEIGHT_API int authweight_rep_learn(authweight_rep *rep, const char *const *ids, size_t n,
@@ -668,7 +624,7 @@ AUTHWEIGHT_API int authweight_rep_learn(authweight_rep *rep, const char *const *
         *errmsg = nullptr;
     if (rep == nullptr || verdict == nullptr)
         return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_rep_learn: NULL argument");
-    try {
+    return barrier("authweight_rep_learn", errmsg, [&] {
         std::vector<std::string> list;
         if (!read_identities(ids, n, list))
             return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_rep_learn: not a list of identities");
@@ -682,11 +638,7 @@ AUTHWEIGHT_API int authweight_rep_learn(authweight_rep *rep, const char *const *
         if (!r)
             return fail_with(errmsg, AUTHWEIGHT_E_STORE, r.error().message());
         return AUTHWEIGHT_OK;
-    } catch (const std::bad_alloc &) {
-        return fail_with(errmsg, AUTHWEIGHT_E_NOMEM, "out of memory");
-    } catch (...) {
-        return fail_with(errmsg, AUTHWEIGHT_E_INTERNAL, "internal error");
-    }
+    });
 }
 
 AUTHWEIGHT_API int authweight_rep_flush(authweight_rep *rep, size_t *count, char **errmsg) noexcept
@@ -697,18 +649,14 @@ AUTHWEIGHT_API int authweight_rep_flush(authweight_rep *rep, size_t *count, char
         *count = 0;
     if (rep == nullptr)
         return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_rep_flush: NULL argument");
-    try {
+    return barrier("authweight_rep_flush", errmsg, [&] {
         const size_t pending = rep->store->pending();
         if (auto r = rep->store->flush(); !r)
             return fail_with(errmsg, AUTHWEIGHT_E_STORE, r.error().message());
         if (count != nullptr)
             *count = pending;
         return AUTHWEIGHT_OK;
-    } catch (const std::bad_alloc &) {
-        return fail_with(errmsg, AUTHWEIGHT_E_NOMEM, "out of memory");
-    } catch (...) {
-        return fail_with(errmsg, AUTHWEIGHT_E_INTERNAL, "internal error");
-    }
+    });
 }
 
 AUTHWEIGHT_API int authweight_ctx_rep_decode(const authweight_ctx *ctx, const char *bytes, size_t len,
@@ -717,7 +665,7 @@ AUTHWEIGHT_API int authweight_ctx_rep_decode(const authweight_ctx *ctx, const ch
     if (ctx == nullptr || !ctx->eng || (bytes == nullptr && len != 0) || spam == nullptr || ham == nullptr)
         return AUTHWEIGHT_E_INVAL;
     *spam = *ham = 0.0;
-    try {
+    return barrier("authweight_ctx_rep_decode", nullptr, [&] {
         auto rec = adapters::decode_record(std::string_view{bytes != nullptr ? bytes : "", len});
         if (!rec)
             return AUTHWEIGHT_E_INPUT;
@@ -725,11 +673,7 @@ AUTHWEIGHT_API int authweight_ctx_rep_decode(const authweight_ctx *ctx, const ch
         *spam = c.spam;
         *ham = c.ham;
         return AUTHWEIGHT_OK;
-    } catch (const std::bad_alloc &) {
-        return AUTHWEIGHT_E_NOMEM;
-    } catch (...) {
-        return AUTHWEIGHT_E_INTERNAL;
-    }
+    });
 }
 
 AUTHWEIGHT_API int authweight_ctx_rep_lesson(const authweight_ctx *ctx, const char *verdict, double *spam,
@@ -738,33 +682,42 @@ AUTHWEIGHT_API int authweight_ctx_rep_lesson(const authweight_ctx *ctx, const ch
     if (ctx == nullptr || !ctx->eng || verdict == nullptr || spam == nullptr || ham == nullptr)
         return AUTHWEIGHT_E_INVAL;
     *spam = *ham = 0.0;
-    auto lesson = core::lesson_for(verdict, ctx->eng->cfg().reputation);
-    if (!lesson)
-        return AUTHWEIGHT_E_INVAL;
-    *spam = lesson->spam;
-    *ham = lesson->ham;
-    return AUTHWEIGHT_OK;
+    return barrier("authweight_ctx_rep_lesson", nullptr, [&] {
+        auto lesson = core::lesson_for(verdict, ctx->eng->cfg().reputation);
+        if (!lesson)
+            return AUTHWEIGHT_E_INVAL;
+        *spam = lesson->spam;
+        *ham = lesson->ham;
+        return AUTHWEIGHT_OK;
+    });
 }
 
 AUTHWEIGHT_API const char *authweight_rep_redis_script(void) noexcept
 {
-    try {
-        static const std::string text{adapters::redis_update_script()};
-        return text.c_str();
-    } catch (...) {
-        return "";
-    }
+    return adapters::redis_update_script().data(); // a literal: NUL-terminated
 }
 
 AUTHWEIGHT_API const char *authweight_schema_json(void) noexcept
 {
-    // config_schema_text() promises a view, not a terminated string.
-    try {
-        static const std::string text{adapters::config_schema_text()};
-        return text.c_str();
-    } catch (...) {
-        return "";
-    }
+    return adapters::config_schema_text().data(); // a literal: NUL-terminated
+}
+
+AUTHWEIGHT_API size_t authweight_utf8_sequence(const char *s, size_t len) noexcept
+{
+    if (s == nullptr || len == 0)
+        return 0;
+    std::size_t consumed = 0;
+    return core::text::utf8_sequence(std::string_view{s, len}, 0, consumed);
+}
+
+AUTHWEIGHT_API size_t authweight_text_cap(const char *s, size_t len, size_t cap, char *buf, size_t size) noexcept
+{
+    if (buf == nullptr || size == 0)
+        return 0;
+    const std::string_view text = s != nullptr ? std::string_view{s, len} : std::string_view{};
+    const std::size_t n = core::text::capped_into(text, cap, ' ', buf, size - 1); // and the NUL
+    buf[n] = '\0';
+    return n;
 }
 
 } // extern "C"

@@ -13,6 +13,7 @@
 #include "authweight/config.hxx"
 #include "authweight/dns.hxx"
 #include "authweight/facts.hxx"
+#include "authweight/text.hxx"
 
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
@@ -121,12 +122,7 @@ message on standard error for bad input.
  *  long messages are cut, so the one-line contract holds for any input. */
 int die(std::string_view message)
 {
-    std::string line;
-    line.reserve(message.size());
-    for (unsigned char c : message.substr(0, 1000))
-        line += (c < 0x20 || c == 0x7f) ? ' ' : static_cast<char>(c);
-    if (message.size() > 1000)
-        line += "...";
+    const std::string line = core::text::capped(message, 1000, ' ');
     std::fprintf(stderr, "%.*s: %s\n", static_cast<int>(program.size()), program.data(), line.c_str());
     return 2;
 }
@@ -183,9 +179,7 @@ core::result<void> apply(options &o, std::string_view flag, std::string value)
 {
     auto &c = o.facts.connection;
     if (flag == "--ip") {
-        unsigned char buf[sizeof(struct in6_addr)];
-        if (inet_pton(AF_INET, value.c_str(), buf) != 1 && inet_pton(AF_INET6, value.c_str(), buf) != 1)
-            return fail(error_code::BAD_INPUT, "invalid IP address '" + value + "'");
+        // The evaluation checks it (authweight/ip.hxx), like every other fact.
         c.client_ip = std::move(value);
     } else if (flag == "--helo") {
         c.helo = std::move(value);
@@ -477,9 +471,7 @@ private:
 /** A warning: one line on stderr, the check goes on. */
 void warn(std::string_view message)
 {
-    std::string line;
-    for (unsigned char c : message.substr(0, 1000))
-        line += (c < 0x20 || c == 0x7f) ? ' ' : static_cast<char>(c);
+    const std::string line = core::text::capped(message, 1000, ' ');
     std::fprintf(stderr, "%.*s: warning: %s\n", static_cast<int>(program.size()), program.data(), line.c_str());
 }
 

@@ -1,10 +1,10 @@
 // Lua C module authweight_core, for LuaJIT 2.1 (the Lua 5.1 API, rspamd)
 // and Lua 5.4, from this one file.
 //
-// It speaks the C ABI of authweight.h, so the C++ core stays behind one
-// boundary, but for the facts: the table is read by the core's facts
-// reader (facts_reader.hxx, over the Lua stack), and the evaluation started
-// from what it read (authweight_facts.hxx). Rules kept here (STYLE.md §3):
+// It speaks only the C ABI of authweight.h (libauthweight): tables go in
+// as the ABI's JSON documents (config, facts, reputation counts), the
+// message as its bytes, read in place from an rspamd text; the verdict
+// comes out through the ABI's accessors. Rules kept here (STYLE.md §3):
 //  - bad arguments raise (luaL_check*, "attempt to use a closed ... handle");
 //    failures that depend on the data return nil, msg, code;
 //  - a userdata gets its __gc before the native handle is acquired;
@@ -18,8 +18,6 @@
 // key path in the embedded schema (an "array" key gives [], anything else
 // {}).
 #include "authweight.h"
-#include "authweight_facts.hxx"
-#include "facts_reader.hxx"
 
 #include <nlohmann/json.hpp>
 
@@ -398,6 +396,7 @@ struct writer {
     size_t plen;
     char err[512];
     int depth;
+    const char *skip; ///< a key of the outermost table left out, or nullptr
 };
 
 void put(writer &w, const char *s, size_t n)
@@ -456,30 +455,6 @@ void path_restore(writer &w, size_t old)
     w.path[old] = '\0';
 }
 
-/** Length of the valid UTF-8 sequence at s (RFC 3629 §4), 0 if invalid. */
-size_t utf8_len(const unsigned char *s, size_t n)
-{
-    auto cont = [&](size_t i, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
-        return i < n && s[i] >= lo && s[i] <= hi;
-    };
-    unsigned char c = s[0];
-    if (c >= 0xC2 && c <= 0xDF)
-        return cont(1) ? 2 : 0;
-    if (c == 0xE0)
-        return cont(1, 0xA0) && cont(2) ? 3 : 0;
-    if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF)
-        return cont(1) && cont(2) ? 3 : 0;
-    if (c == 0xED) // no UTF-16 surrogates
-        return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
-    if (c == 0xF0)
-        return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
-    if (c >= 0xF1 && c <= 0xF3)
-        return cont(1) && cont(2) && cont(3) ? 4 : 0;
-    if (c == 0xF4)
-        return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
-    return 0;
-}
-
 /** A JSON string (RFC 8259 §7); invalid UTF-8 becomes U+FFFD so the text
  *  stays valid JSON. */
 void put_string(writer &w, const char *p, size_t n)
@@ -521,7 +496,7 @@ void put_string(writer &w, const char *p, size_t n)
             ++i;
             continue;
         }
-        size_t len = utf8_len(s + i, n - i);
+        size_t len = authweight_utf8_sequence(p + i, n - i);
         if (len == 0) {
             put(w, "\xEF\xBF\xBD", 3);
             ++i;
@@ -653,6 +628,10 @@ bool put_table(writer &w, int idx, int schema)
         while (lua_next(L, idx) != 0) {
             size_t klen = 0;
             const char *k = lua_tolstring(L, -2, &klen); // a string: lua_next is safe
+            if (w.depth == 1 && w.skip != nullptr && std::strcmp(k, w.skip) == 0) {
+                lua_pop(L, 1);
+                continue;
+            }
             if (!first)
                 put(w, ",", 1);
             first = false;
@@ -709,6 +688,7 @@ void writer_init(writer &w, lua_State *L, buffer *b, const char *root)
     path_append(w, root, std::strlen(root));
     w.err[0] = '\0';
     w.depth = 0;
+    w.skip = nullptr;
 }
 
 // ---- facts -------------------------------------------------------------------------
@@ -771,121 +751,6 @@ int l_accept_text(lua_State *L)
     lua_pushboolean(L, ok);
     return 1;
 }
-
-/** A value of the facts table: its stack slot (absolute), and the slot of
- *  the accepted text metatable (0: none). */
-struct lua_fact {
-    lua_State *L;
-    int idx;
-    int text_mt;
-};
-
-} // namespace
-
-/**
- * The facts table read by adapters::read_facts(), the reader of the JSON
- * facts too: no JSON in between. "message" is a string or an rspamd text
- * read_text() accepts; the values read stay on the stack meanwhile. No
- * call here raises a Lua error in Lua 5.4 (lua_checkstack reports, the
- * rest cannot fail), so the reader's C++ objects are never skipped by a
- * longjmp; LuaJIT, out of memory, unwinds them as a C++ exception would.
- */
-template <>
-struct authweight::adapters::fact_doc<lua_fact> {
-    static fact_kind kind(const lua_fact &v)
-    {
-        lua_State *L = v.L;
-        switch (lua_type(L, v.idx)) {
-        case LUA_TNIL: return fact_kind::null;
-        case LUA_TBOOLEAN: return fact_kind::boolean;
-        case LUA_TNUMBER: return fact_kind::number;
-        case LUA_TSTRING: return fact_kind::string;
-        case LUA_TTABLE: {
-            lua_rawgeti(L, v.idx, 1);
-            bool array = !lua_isnil(L, -1);
-            lua_pop(L, 1);
-            if (array)
-                return fact_kind::array;
-            lua_pushnil(L);
-            if (lua_next(L, v.idx) == 0)
-                return fact_kind::empty;
-            lua_pop(L, 2);
-            return fact_kind::object;
-        }
-        case LUA_TUSERDATA: {
-            const char *p = nullptr;
-            size_t n = 0;
-            return read_text(L, v.idx, v.text_mt, &p, &n) ? fact_kind::string : fact_kind::other;
-        }
-        default: return fact_kind::other;
-        }
-    }
-    static std::string type_name(const lua_fact &v) { return lua_typename(v.L, lua_type(v.L, v.idx)); }
-    static bool boolean(const lua_fact &v) { return lua_toboolean(v.L, v.idx) != 0; }
-    static double number(const lua_fact &v) { return static_cast<double>(lua_tonumber(v.L, v.idx)); }
-    static std::string_view text(const lua_fact &v)
-    {
-        const char *p = nullptr;
-        size_t n = 0;
-        if (lua_type(v.L, v.idx) == LUA_TSTRING)
-            p = lua_tolstring(v.L, v.idx, &n);
-        else if (!read_text(v.L, v.idx, v.text_mt, &p, &n))
-            return {};
-        return {p, n};
-    }
-    static std::size_t count(const lua_fact &v)
-    {
-        std::size_t n = 0;
-        lua_pushnil(v.L);
-        while (lua_next(v.L, v.idx) != 0) {
-            lua_pop(v.L, 1);
-            ++n;
-        }
-        return n;
-    }
-    template <typename F>
-    static authweight::core::result<void> members(const lua_fact &v, F &&f)
-    {
-        lua_State *L = v.L;
-        if (!lua_checkstack(L, 4))
-            return authweight::core::fail(authweight::core::error_code::BAD_INPUT, "facts nested too deeply");
-        lua_pushnil(L);
-        while (lua_next(L, v.idx) != 0) {
-            if (lua_type(L, -2) != LUA_TSTRING) {
-                lua_pop(L, 2);
-                return authweight::core::fail(authweight::core::error_code::BAD_INPUT,
-                                              "facts: table keys must be strings");
-            }
-            size_t n = 0;
-            const char *k = lua_tolstring(L, -2, &n);
-            auto r = f(std::string_view(k, n), lua_fact{L, aw_absindex(L, -1), v.text_mt});
-            lua_pop(L, 1);
-            if (!r) {
-                lua_pop(L, 1);
-                return r;
-            }
-        }
-        return {};
-    }
-    template <typename F>
-    static authweight::core::result<void> elements(const lua_fact &v, F &&f)
-    {
-        lua_State *L = v.L;
-        if (!lua_checkstack(L, 4))
-            return authweight::core::fail(authweight::core::error_code::BAD_INPUT, "facts nested too deeply");
-        size_t n = aw_rawlen(L, v.idx);
-        for (size_t i = 1; i <= n; ++i) {
-            lua_rawgeti(L, v.idx, static_cast<int>(i));
-            auto r = f(lua_fact{L, aw_absindex(L, -1), v.text_mt});
-            lua_pop(L, 1);
-            if (!r)
-                return r;
-        }
-        return {};
-    }
-};
-
-namespace {
 
 // ---- handles -----------------------------------------------------------------------
 
@@ -971,7 +836,9 @@ int l_new(lua_State *L)
     return 1;
 }
 
-/** ctx:evaluate([facts]) -> ev | nil, msg, code */
+/** ctx:evaluate([facts]) -> ev | nil, msg, code: the facts table goes
+ *  to authweight_eval_new() as JSON, its "message" (a string, or an rspamd
+ *  text accept_text() accepted) as the bytes, not copied. */
 int ctx_evaluate(lua_State *L)
 {
     ctx_handle *ctx = check_ctx(L);
@@ -983,25 +850,27 @@ int ctx_evaluate(lua_State *L)
     set_metatable(L, EVAL_MT);
     lua_pushvalue(L, 1);
     set_link(L, 3); // the context outlives its evaluations
-    lua_getfield(L, LUA_REGISTRYINDEX, TEXT_MT_KEY); // 4: the accepted text metatable, or nil
-    const int text_mt = lua_istable(L, 4) ? 4 : 0;
-    int rc = AUTHWEIGHT_OK;
-    char *errmsg = nullptr;
-    try {
-        authweight::core::result<authweight::core::delivery_facts> facts;
-        if (t == LUA_TTABLE)
-            facts = authweight::adapters::read_facts(lua_fact{L, 2, text_mt});
-        if (facts)
-            rc = authweight_eval_from_facts(ctx->ptr, std::move(*facts), &h->ptr, &errmsg);
-        else {
-            rc = AUTHWEIGHT_E_INPUT;
-            errmsg = strdup(facts.error().message().c_str()); // NULL: the code's own text
-        }
-    } catch (const std::bad_alloc &) {
-        rc = AUTHWEIGHT_E_NOMEM;
-    } catch (...) {
-        rc = AUTHWEIGHT_E_INTERNAL;
+    const char *json = nullptr, *message = nullptr;
+    size_t len = 0, msglen = 0;
+    if (t == LUA_TTABLE) {
+        lua_getfield(L, 2, "message");                   // 4
+        lua_getfield(L, LUA_REGISTRYINDEX, TEXT_MT_KEY); // 5: the accepted text metatable, or nil
+        if (lua_type(L, 4) == LUA_TSTRING)
+            message = lua_tolstring(L, 4, &msglen);
+        else if (!lua_isnil(L, 4) && !read_text(L, 4, lua_istable(L, 5) ? 5 : 0, &message, &msglen))
+            return push_fail(L, lua_pushfstring(L, "'message': expected string, got %s", luaL_typename(L, 4)),
+                             AUTHWEIGHT_E_INPUT);
+        buffer *b = new_buffer(L);
+        writer w;
+        writer_init(w, L, b, "facts");
+        w.skip = "message";
+        if (!put_value(w, 2, 0))
+            return push_fail(L, w.err, AUTHWEIGHT_E_INPUT);
+        json = b->p;
+        len = b->len;
     }
+    char *errmsg = nullptr;
+    int rc = authweight_eval_new(ctx->ptr, json, len, message, msglen, &h->ptr, &errmsg);
     if (rc != AUTHWEIGHT_OK)
         return push_abi_fail(L, rc, errmsg);
     lua_pushvalue(L, 3);
@@ -1415,29 +1284,30 @@ int l_reputation_redis_script(lua_State *L)
     return 1;
 }
 
-/** Untrusted text for a symbol option or a log line: control characters
- *  become spaces, and past `cap` bytes it is cut and ends in "...". */
-void push_capped(lua_State *L, const char *s, size_t cap)
+/** Untrusted text for a symbol option or a log line, through the
+ *  library's capper (authweight_text_cap). */
+void push_capped(lua_State *L, const char *s, size_t len, size_t cap)
 {
-    size_t n = std::strlen(s);
-    const bool cut = n > cap;
-    if (cut)
-        n = cap;
-    auto is_control = [](char ch) {
-        const auto c = static_cast<unsigned char>(ch);
-        return c < 0x20 || c == 0x7f;
-    };
-    if (!cut && std::none_of(s, s + n, is_control)) {
-        lua_pushlstring(L, s, n); // the usual case: nothing to change
-        return;
-    }
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    for (size_t i = 0; i < n; ++i)
-        luaL_addchar(&b, is_control(s[i]) ? ' ' : s[i]);
-    if (cut)
-        luaL_addstring(&b, "...");
-    luaL_pushresult(&b);
+    char stack[512];
+    char *out = stack;
+    if (cap + 4 > sizeof stack)
+        out = static_cast<char *>(lua_newuserdata(L, cap + 4)); // freed by the collector
+    const size_t n = authweight_text_cap(s, len, cap, out, cap + 4);
+    lua_pushlstring(L, out, n);
+    if (out != stack)
+        lua_remove(L, -2);
+}
+
+/** core.cap(text, n) -> text safe for one log line: control characters
+ *  become spaces, and past n bytes it is cut and ends in "..." */
+int l_cap(lua_State *L)
+{
+    size_t len = 0;
+    const char *s = luaL_checklstring(L, 1, &len);
+    const lua_Integer n = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, n >= 0 && n <= 65536, 2, "a length from 0 to 65536 expected");
+    push_capped(L, s, len, static_cast<size_t>(n));
+    return 1;
 }
 
 /**
@@ -1458,7 +1328,7 @@ int push_symbol(lua_State *L, const authweight_eval *ev, size_t i, bool capped, 
     lua_pushstring(L, name);
     lua_pushnumber(L, static_cast<lua_Number>(s));
     if (capped)
-        push_capped(L, reason, reason_len);
+        push_capped(L, reason, std::strlen(reason), reason_len);
     else
         lua_pushstring(L, reason);
     int k = 0;
@@ -1469,7 +1339,7 @@ int push_symbol(lua_State *L, const authweight_eval *ev, size_t i, bool capped, 
         if (capped) {
             if (*opt == '\0')
                 continue;
-            push_capped(L, opt, option_len);
+            push_capped(L, opt, std::strlen(opt), option_len);
         } else {
             lua_pushstring(L, opt);
         }
@@ -1511,7 +1381,7 @@ int eval_summary(lua_State *L)
     else
         lua_pushliteral(L, "");
     if (const char *rep_err = authweight_eval_reputation_error(h->ptr)) {
-        push_capped(L, rep_err, 300);
+        push_capped(L, rep_err, std::strlen(rep_err), 300);
         return 5;
     }
     return 4;
@@ -1675,6 +1545,7 @@ extern "C" AW_EXPORT int luaopen_authweight_core(lua_State *L)
         {"schema", l_schema},
         {"schema_table", l_schema_table},
         {"accept_text", l_accept_text},
+        {"cap", l_cap},
         {"reputation_redis_script", l_reputation_redis_script},
         {nullptr, nullptr},
     };

@@ -1,6 +1,7 @@
 #include "domain_libs.hxx"
 
 #include "authweight/ascii.hxx"
+#include "authweight/text.hxx"
 
 #include <idn2.h>
 #include <libpsl.h>
@@ -39,33 +40,9 @@ constexpr std::size_t max_input = 1024;
 // is, which can equal another skeleton only by being that string.
 constexpr std::size_t max_skeleton_input = 1024;
 
-/** Untrusted text for an error message: at most 100 bytes, cut on a UTF-8
- *  boundary, control characters replaced (STYLE 3: cap untrusted text). */
-std::string capped(std::string_view s)
-{
-    constexpr std::size_t cap = 100;
-    bool cut = false;
-    if (s.size() > cap) {
-        std::size_t n = cap;
-        while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0U) == 0x80U)
-            --n;
-        s = s.substr(0, n);
-        cut = true;
-    }
-    std::string out;
-    out.reserve(s.size() + 3);
-    for (char c : s) {
-        auto u = static_cast<unsigned char>(c);
-        out.push_back(u < 0x20U || u == 0x7FU ? '?' : c);
-    }
-    if (cut)
-        out += "...";
-    return out;
-}
-
 std::unexpected<core::error> bad_domain(std::string_view domain, std::string_view why)
 {
-    return fail(error_code::BAD_INPUT, "invalid domain '" + capped(domain) + "': " + std::string(why));
+    return fail(error_code::BAD_INPUT, "invalid domain '" + core::text::capped(domain) + "': " + std::string(why));
 }
 
 bool is_ascii(std::string_view s) noexcept
@@ -255,7 +232,7 @@ public:
             return r == nullptr ? std::nullopt : std::optional<std::string>{r};
         });
         if (!reg)
-            return fail(error_code::NOT_FOUND, "no registrable domain in '" + capped(alabel_domain) + "'");
+            return fail(error_code::NOT_FOUND, "no registrable domain in '" + core::text::capped(alabel_domain) + "'");
         return std::move(*reg);
     }
 

@@ -5,7 +5,7 @@
 #include "openssl_ciphers.hxx"
 #include "spf_eval.hxx"
 
-#include <arpa/inet.h>
+#include "authweight/ip.hxx"
 
 #include <algorithm>
 #include <array>
@@ -17,53 +17,6 @@ namespace authweight::adapters {
 using namespace authweight::core;
 
 namespace {
-
-/** A client address in binary form; family 0 when unparseable. */
-struct ip_address {
-    int family{0};
-    std::array<unsigned char, 16> bytes{};
-};
-
-ip_address parse_ip(std::string_view text)
-{
-    ip_address ip;
-    std::string s(text);
-    if (inet_pton(AF_INET, s.c_str(), ip.bytes.data()) == 1)
-        ip.family = AF_INET;
-    else if (inet_pton(AF_INET6, s.c_str(), ip.bytes.data()) == 1)
-        ip.family = AF_INET6;
-    return ip;
-}
-
-bool same_ip(const ip_address &a, std::string_view text)
-{
-    auto b = parse_ip(text);
-    auto n = a.family == AF_INET ? 4U : 16U;
-    return a.family != 0 && a.family == b.family && std::memcmp(a.bytes.data(), b.bytes.data(), n) == 0;
-}
-
-/** The in-addr.arpa / ip6.arpa name of an address (RFC 1035 3.5, RFC 3596 2.5). */
-std::string reverse_name(const ip_address &ip)
-{
-    std::string out;
-    char buf[8];
-    if (ip.family == AF_INET) {
-        for (int i = 3; i >= 0; --i) {
-            std::snprintf(buf, sizeof buf, "%u.", static_cast<unsigned>(ip.bytes[static_cast<std::size_t>(i)]));
-            out += buf;
-        }
-        return out + "in-addr.arpa";
-    }
-    static constexpr char hex[] = "0123456789abcdef";
-    for (int i = 15; i >= 0; --i) {
-        auto b = ip.bytes[static_cast<std::size_t>(i)];
-        out += hex[b & 0xF];
-        out += '.';
-        out += hex[b >> 4];
-        out += '.';
-    }
-    return out + "ip6.arpa";
-}
 
 // RFC 7208 4.6.4 bounds PTR names looked at to 10; the same bound serves FCrDNS.
 constexpr std::size_t max_ptr_names = 10;
@@ -155,7 +108,7 @@ result<std::unique_ptr<evaluation>> evaluation::create(std::shared_ptr<const eng
 {
     if (!eng)
         return fail(error_code::INTERNAL, "no engine");
-    if (!facts.connection.client_ip.empty() && parse_ip(facts.connection.client_ip).family == 0)
+    if (!facts.connection.client_ip.empty() && !ip_address::parse(facts.connection.client_ip))
         return fail(error_code::BAD_INPUT,
                     "invalid IP address '" + facts.connection.client_ip.substr(0, 100) + "'");
     // A MAIL FROM that is not a clean address is not an input error: SPF
@@ -240,11 +193,11 @@ step_status evaluation::step()
     connection_facts conn = facts_.connection;
 
     // Forward-confirmed reverse DNS, unless the MTA already said.
-    auto ip = parse_ip(conn.client_ip);
-    if (!conn.fcrdns && ip.family != 0) {
+    const auto ip = ip_address::parse(conn.client_ip);
+    if (!conn.fcrdns && ip) {
         std::vector<std::string> names;
         if (conn.hostname.empty()) {
-            if (const auto *ptr = lookup({reverse_name(ip), dns_type::PTR});
+            if (const auto *ptr = lookup({ip->reverse_name(), dns_type::PTR});
                 ptr && ptr->status == dns_status::OK)
                 for (const auto &n : ptr->records)
                     if (names.size() < max_ptr_names)
@@ -254,13 +207,13 @@ step_status evaluation::step()
         }
         bool unknown = false;
         for (const auto &name : names) {
-            const auto *fwd = lookup({name, ip.family == AF_INET ? dns_type::A : dns_type::AAAA});
+            const auto *fwd = lookup({name, ip->is_v4() ? dns_type::A : dns_type::AAAA});
             if (fwd == nullptr || fwd->status == dns_status::TEMPFAIL) {
                 unknown = true;
                 continue;
             }
             if (std::any_of(fwd->records.begin(), fwd->records.end(),
-                            [&](const std::string &rec) { return same_ip(ip, rec); })) {
+                            [&](const std::string &rec) { return ip_address::parse(rec) == ip; })) {
                 conn.hostname = name;
                 conn.fcrdns = true;
                 break;

@@ -4,6 +4,7 @@
 
 #include "authweight/results.hxx"
 #include "authweight/rfc5322.hxx"
+#include "authweight/text.hxx"
 
 #include <nlohmann/json.hpp>
 
@@ -63,16 +64,6 @@ std::string child_path(const std::string &path, const std::string &key)
     return path.empty() ? key : path + "." + key;
 }
 
-/** Code points of a UTF-8 string (JSON Schema counts characters, not bytes). */
-std::size_t utf8_length(const std::string &s)
-{
-    std::size_t n = 0;
-    for (unsigned char c : s)
-        if ((c & 0xC0) != 0x80)
-            ++n;
-    return n;
-}
-
 bool finite_number(const json &v)
 {
     return v.is_number() && std::isfinite(v.get<double>());
@@ -124,7 +115,7 @@ public:
                 if (!it->is_number_unsigned())
                     return fail(error_code::INTERNAL, "config schema: bad minLength at '" + path + "'");
                 auto min = it->get<std::size_t>();
-                if (utf8_length(value.get_ref<const std::string &>()) < min)
+                if (core::text::utf8_length(value.get_ref<const std::string &>()) < min)
                     return fail(error_code::BAD_CONFIG,
                                 at_path(path, "must be at least " + std::to_string(min) +
                                                   (min == 1 ? " character long" : " characters long")));
@@ -458,7 +449,8 @@ struct fact_doc<json> {
         case json::value_t::number_float: return fact_kind::number;
         case json::value_t::string: return fact_kind::string;
         case json::value_t::array: return fact_kind::array;
-        case json::value_t::object: return fact_kind::object;
+        // {} is also an empty array: what a Lua host writes for an empty table.
+        case json::value_t::object: return v.empty() ? fact_kind::empty : fact_kind::object;
         case json::value_t::binary:
         case json::value_t::discarded: break;
         }

@@ -17,7 +17,8 @@
 
 namespace authweight::adapters {
 
-/** The embedded schema text. */
+/** The embedded schema text: a view of a string literal, so data() is
+ *  NUL-terminated. */
 [[nodiscard]] std::string_view config_schema_text() noexcept;
 
 /**

@@ -1,6 +1,7 @@
 #include "libspf2_eval.hxx"
 
 #include "authweight/ascii.hxx"
+#include "authweight/ip.hxx"
 #include "authweight/senderid.hxx"
 #include "authweight/spf_record.hxx"
 
@@ -84,36 +85,22 @@ struct client_address {
 
 std::optional<client_address> parse_client(const std::string &text)
 {
-    client_address a;
-    in6_addr v6{};
-    in_addr v4{};
-    if (inet_pton(AF_INET, text.c_str(), &v4) == 1) {
-        a.family = AF_INET;
-        std::memcpy(a.bytes.data(), &v4, 4);
-    } else if (inet_pton(AF_INET6, text.c_str(), &v6) == 1) {
-        // RFC 7208 5: an IPv4-mapped IPv6 address is an IPv4 address.
-        static constexpr std::uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-        if (std::memcmp(v6.s6_addr, mapped, 12) == 0) {
-            a.family = AF_INET;
-            std::memcpy(a.bytes.data(), v6.s6_addr + 12, 4);
-        } else {
-            a.family = AF_INET6;
-            std::memcpy(a.bytes.data(), v6.s6_addr, 16);
-        }
-    } else {
+    // RFC 7208 5: an IPv4-mapped IPv6 address is an IPv4 address; the one
+    // parser (authweight/ip.hxx) maps it.
+    const auto ip = core::ip_address::parse(text);
+    if (!ip)
         return std::nullopt;
-    }
+    client_address a;
+    a.family = ip->is_v4() ? AF_INET : AF_INET6;
+    std::copy(ip->bytes().begin(), ip->bytes().end(), a.bytes.begin());
+    a.reverse = ip->reverse_name();
     char buf[INET6_ADDRSTRLEN];
     static constexpr char hex_upper[] = "0123456789ABCDEF";
-    static constexpr char hex_lower[] = "0123456789abcdef";
     if (a.family == AF_INET) {
         inet_ntop(AF_INET, a.bytes.data(), buf, sizeof buf);
         a.i = buf;
         a.c = buf;
         a.v = "in-addr";
-        for (int k = 3; k >= 0; --k)
-            a.reverse += std::to_string(a.bytes[static_cast<std::size_t>(k)]) + ".";
-        a.reverse += "in-addr.arpa";
     } else {
         inet_ntop(AF_INET6, a.bytes.data(), buf, sizeof buf);
         a.c = buf;
@@ -126,14 +113,6 @@ std::optional<client_address> parse_client(const std::string &text)
             if (k != 15)
                 a.i += '.';
         }
-        for (int k = 15; k >= 0; --k) {
-            const auto b = a.bytes[static_cast<std::size_t>(k)];
-            a.reverse += hex_lower[b & 0xF];
-            a.reverse += '.';
-            a.reverse += hex_lower[b >> 4];
-            a.reverse += '.';
-        }
-        a.reverse += "ip6.arpa";
     }
     return a;
 }
@@ -151,9 +130,18 @@ bool prefix_equal(const std::uint8_t *x, const std::uint8_t *y, int bits) noexce
 }
 
 /** Parse one A or AAAA record of `family` into `out` (4 or 16 bytes). */
-bool parse_address(int family, const std::string &text, void *out) noexcept
+bool parse_address(int family, const std::string &text, std::uint8_t *out) noexcept
 {
-    return inet_pton(family, text.c_str(), out) == 1;
+    if (family == AF_INET) {
+        const auto v4 = core::parse_ipv4(text);
+        if (v4)
+            std::copy(v4->begin(), v4->end(), out);
+        return v4.has_value();
+    }
+    const auto v6 = core::parse_ipv6(text);
+    if (v6)
+        std::copy(v6->begin(), v6->end(), out);
+    return v6.has_value();
 }
 
 std::string strip_dot(std::string_view name)

@@ -49,6 +49,7 @@ struct redis_options {
  * (Unix seconds), half_life (seconds), spam, ham (amounts to add),
  * max_count, ttl (seconds). Returns {spam, ham} after the update, as
  * strings. A stored value that is not a version-1 record is replaced.
+ * A view of a string literal, so data() is NUL-terminated.
  */
 [[nodiscard]] std::string_view redis_update_script() noexcept;
 

@@ -1,7 +1,9 @@
 #include "authweight/host.hxx"
 
 #include "authweight/ascii.hxx"
+#include "authweight/ip.hxx"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -19,20 +21,7 @@ constexpr std::size_t max_name_length = 253;
 // "[IPv6:" and "]".
 constexpr std::size_t max_literal_length = 52;
 
-using ipv4_bytes = std::array<std::uint8_t, 4>;
-using ipv6_bytes = std::array<std::uint8_t, 16>;
-
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-
-int hex_value(char c) noexcept
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = ascii::to_lower(c);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
 
 // Only SP/HT/CR/LF, not ascii::trim: a HELO, hostname or IP wrapped in FF or
 // VT keeps them and is judged as the malformed text it is.
@@ -53,133 +42,6 @@ std::string normalise_name(std::string_view s)
     if (!s.empty() && s.back() == '.')
         s.remove_suffix(1);
     return ascii::lower(s);
-}
-
-/** Dotted quad, RFC 5321 4.1.3 Snum: 1*3DIGIT with a value 0..255. */
-std::optional<ipv4_bytes> parse_ipv4(std::string_view s) noexcept
-{
-    ipv4_bytes out{};
-    std::size_t part = 0;
-    std::size_t pos = 0;
-    while (true) {
-        unsigned value = 0;
-        std::size_t digits = 0;
-        while (pos < s.size() && is_digit(s[pos]) && digits < 4) {
-            value = value * 10 + static_cast<unsigned>(s[pos] - '0');
-            ++digits;
-            ++pos;
-        }
-        if (digits == 0 || digits > 3 || value > 255)
-            return std::nullopt;
-        out[part++] = static_cast<std::uint8_t>(value);
-        if (part == 4)
-            return pos == s.size() ? std::optional{out} : std::nullopt;
-        if (pos >= s.size() || s[pos] != '.')
-            return std::nullopt;
-        ++pos;
-    }
-}
-
-/**
- * Colon-separated 16-bit groups, no "::" inside. The last element may be a
- * dotted quad (two groups) when v4_tail. Returns the group count, or
- * nullopt on bad syntax or more than max groups.
- */
-std::optional<std::size_t> parse_groups(std::string_view s, bool v4_tail,
-                                        std::array<std::uint16_t, 8> &out, std::size_t max) noexcept
-{
-    std::size_t n = 0;
-    if (s.empty())
-        return n;
-    std::size_t pos = 0;
-    while (true) {
-        auto end = s.find(':', pos);
-        auto item = s.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
-        if (end == std::string_view::npos && v4_tail && item.find('.') != std::string_view::npos) {
-            auto v4 = parse_ipv4(item);
-            if (!v4 || n + 2 > max)
-                return std::nullopt;
-            out[n++] = static_cast<std::uint16_t>(((*v4)[0] << 8) | (*v4)[1]);
-            out[n++] = static_cast<std::uint16_t>(((*v4)[2] << 8) | (*v4)[3]);
-            return n;
-        }
-        if (item.empty() || item.size() > 4 || n + 1 > max)
-            return std::nullopt;
-        unsigned value = 0;
-        for (char c : item) {
-            const int h = hex_value(c);
-            if (h < 0)
-                return std::nullopt;
-            value = (value << 4) | static_cast<unsigned>(h);
-        }
-        out[n++] = static_cast<std::uint16_t>(value);
-        if (end == std::string_view::npos)
-            return n;
-        pos = end + 1;
-    }
-}
-
-/** RFC 4291 2.2 text forms, including "::" and an IPv4 tail. */
-std::optional<ipv6_bytes> parse_ipv6(std::string_view s) noexcept
-{
-    if (s.size() < 2 || s.size() > 45)
-        return std::nullopt;
-    std::array<std::uint16_t, 8> groups{};
-    const auto gap = s.find("::");
-    if (gap == std::string_view::npos) {
-        auto n = parse_groups(s, true, groups, 8);
-        if (!n || *n != 8)
-            return std::nullopt;
-    } else {
-        if (s.find("::", gap + 1) != std::string_view::npos)
-            return std::nullopt;
-        std::array<std::uint16_t, 8> head{}, tail{};
-        // "::" stands for at least one zero group.
-        auto nh = parse_groups(s.substr(0, gap), false, head, 7);
-        if (!nh)
-            return std::nullopt;
-        auto nt = parse_groups(s.substr(gap + 2), true, tail, 7 - *nh);
-        if (!nt)
-            return std::nullopt;
-        for (std::size_t i = 0; i < *nh; ++i)
-            groups[i] = head[i];
-        for (std::size_t i = 0; i < *nt; ++i)
-            groups[8 - *nt + i] = tail[i];
-    }
-    ipv6_bytes out{};
-    for (std::size_t i = 0; i < 8; ++i) {
-        out[2 * i] = static_cast<std::uint8_t>(groups[i] >> 8);
-        out[2 * i + 1] = static_cast<std::uint8_t>(groups[i] & 0xff);
-    }
-    return out;
-}
-
-/** The client address as IPv4 (an IPv4-mapped IPv6 address counts) or IPv6. */
-struct client_address {
-    std::optional<ipv4_bytes> v4;
-    std::optional<ipv6_bytes> v6;
-};
-
-client_address parse_client(std::string_view ip) noexcept
-{
-    client_address a;
-    ip = trim(ip);
-    if (ip.size() > max_literal_length)
-        return a;
-    if ((a.v4 = parse_ipv4(ip)))
-        return a;
-    if ((a.v6 = parse_ipv6(ip))) {
-        // RFC 4291 2.5.5.2: ::ffff:a.b.c.d is an IPv4 peer on a dual stack.
-        const auto &b = *a.v6;
-        bool mapped = b[10] == 0xff && b[11] == 0xff;
-        for (std::size_t i = 0; i < 10 && mapped; ++i)
-            mapped = b[i] == 0;
-        if (mapped) {
-            a.v4 = ipv4_bytes{b[12], b[13], b[14], b[15]};
-            a.v6.reset();
-        }
-    }
-    return a;
 }
 
 /** Words ISPs put in the names of dynamically addressed customer lines. */
@@ -271,12 +133,12 @@ bool embeds_ipv6(std::string_view part, const ipv6_bytes &ip)
     // Maximal hex runs ("p200300e1abcd1234" holds the /64 prefix).
     std::size_t pos = 0;
     while (pos < part.size()) {
-        if (hex_value(part[pos]) < 0) {
+        if (ascii::hex_value(part[pos]) < 0) {
             ++pos;
             continue;
         }
         auto end = pos;
-        while (end < part.size() && hex_value(part[end]) >= 0)
+        while (end < part.size() && ascii::hex_value(part[end]) >= 0)
             ++end;
         const auto run = part.substr(pos, end - pos);
         pos = end;
@@ -300,7 +162,7 @@ bool embeds_ipv6(std::string_view part, const ipv6_bytes &ip)
         unsigned value = 0;
         bool ok = true;
         for (char c : token) {
-            const int v = hex_value(c);
+            const int v = ascii::hex_value(c);
             ok = ok && v >= 0;
             value = (value << 4) | static_cast<unsigned>(v < 0 ? 0 : v);
         }
@@ -360,10 +222,10 @@ bool is_ip_literal(std::string_view helo)
         // RFC 5321 4.1.3: "[IPv6:...]"; a bare "[2001:db8::1]" is malformed
         // but still names an address, not a host.
         if (inner.size() > 5 && ascii::iequals(inner.substr(0, 5), "IPv6:"))
-            return parse_ipv6(inner.substr(5)).has_value();
-        return parse_ipv4(inner).has_value() || parse_ipv6(inner).has_value();
+            return parse_ipv6(inner.substr(5), quad_syntax::smtp).has_value();
+        return parse_ipv4(inner, quad_syntax::smtp).has_value() || parse_ipv6(inner, quad_syntax::smtp).has_value();
     }
-    return parse_ipv4(helo).has_value() || parse_ipv6(helo).has_value();
+    return parse_ipv4(helo, quad_syntax::smtp).has_value() || parse_ipv6(helo, quad_syntax::smtp).has_value();
 }
 
 bool rdns_looks_dynamic(std::string_view hostname, std::string_view client_ip)
@@ -393,12 +255,16 @@ bool rdns_looks_dynamic(std::string_view hostname, std::string_view client_ip)
         pos = end + 1;
     }
 
-    const auto ip = parse_client(client_ip);
-    if (ip.v4)
-        return embeds_ipv4(part, *ip.v4);
-    if (ip.v6)
-        return embeds_ipv6(part, *ip.v6);
-    return false;
+    const auto ip_text = trim(client_ip);
+    const auto ip = ip_text.size() <= max_literal_length ? ip_address::parse(ip_text) : std::nullopt;
+    if (!ip)
+        return false;
+    const auto b = ip->bytes();
+    if (ip->is_v4())
+        return embeds_ipv4(part, ipv4_bytes{b[0], b[1], b[2], b[3]});
+    ipv6_bytes v6{};
+    std::copy(b.begin(), b.end(), v6.begin());
+    return embeds_ipv6(part, v6);
 }
 
 host_marks assess_host(const connection_facts &c, const domain_services &ds)

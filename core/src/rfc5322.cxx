@@ -1,6 +1,7 @@
 #include "authweight/rfc5322.hxx"
 
 #include "authweight/ascii.hxx"
+#include "authweight/text.hxx"
 
 #include <array>
 #include <cstdint>
@@ -14,7 +15,6 @@ namespace authweight::core {
 
 namespace {
 
-constexpr std::string_view replacement_char = "\xEF\xBF\xBD";  // U+FFFD
 
 constexpr unsigned char byte_of(char c) noexcept { return static_cast<unsigned char>(c); }
 constexpr bool is_wsp(char c) noexcept { return c == ' ' || c == '\t'; }
@@ -24,65 +24,6 @@ constexpr bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >
 constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
 // ---------------------------------------------------------------- UTF-8 ----
-
-/** Length of the well-formed UTF-8 sequence at s[i] (0 if ill-formed);
- *  `consumed` is that length, or the maximal ill-formed subpart (>= 1). */
-std::size_t utf8_sequence(std::string_view s, std::size_t i, std::size_t &consumed) noexcept
-{
-    const auto b0 = byte_of(s[i]);
-    consumed = 1;
-    if (b0 < 0x80)
-        return 1;
-    std::size_t need = 0;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (b0 >= 0xC2 && b0 <= 0xDF) {
-        need = 1;
-    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-        need = 2;
-        lo = b0 == 0xE0 ? 0xA0 : lo;  // overlong
-        hi = b0 == 0xED ? 0x9F : hi;  // surrogates
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-        need = 3;
-        lo = b0 == 0xF0 ? 0x90 : lo;  // overlong
-        hi = b0 == 0xF4 ? 0x8F : hi;  // above U+10FFFF
-    } else {
-        return 0;
-    }
-    std::size_t k = 1;
-    for (; k <= need && i + k < s.size(); ++k) {
-        const auto b = byte_of(s[i + k]);
-        if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF))
-            break;
-    }
-    consumed = k;
-    return k == need + 1 ? k : 0;
-}
-
-bool is_valid_utf8(std::string_view s) noexcept
-{
-    for (std::size_t i = 0; i < s.size();) {
-        std::size_t used = 0;
-        if (utf8_sequence(s, i, used) == 0)
-            return false;
-        i += used;
-    }
-    return true;
-}
-
-std::string sanitize_utf8(std::string_view s)
-{
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size();) {
-        std::size_t used = 0;
-        if (utf8_sequence(s, i, used) == 0)
-            out += replacement_char;
-        else
-            out.append(s.substr(i, used));
-        i += used;
-    }
-    return out;
-}
 
 void append_utf8(std::string &out, std::uint32_t cp)
 {
@@ -181,17 +122,6 @@ std::optional<std::string> decode_b(std::string_view text)
     return out;
 }
 
-int hex_value(char c) noexcept
-{
-    if (is_digit(c))
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 std::string decode_q(std::string_view text)
 {
     std::string out;
@@ -200,9 +130,9 @@ std::string decode_q(std::string_view text)
         const char c = text[i];
         if (c == '_') {
             out.push_back(' ');  // RFC 2047 4.2 (2)
-        } else if (c == '=' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-                   hex_value(text[i + 2]) >= 0) {
-            out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
+        } else if (c == '=' && i + 2 < text.size() && ascii::hex_value(text[i + 1]) >= 0 &&
+                   ascii::hex_value(text[i + 2]) >= 0) {
+            out.push_back(static_cast<char>(ascii::hex_value(text[i + 1]) * 16 + ascii::hex_value(text[i + 2])));
             i += 2;
         } else {
             out.push_back(c);
@@ -481,7 +411,7 @@ spec_result parse_addr_spec(lexer &lx, token t)
         r.error = "empty local part";
         return r;
     }
-    if (!is_valid_utf8(r.box.local_part)) {
+    if (!text::valid_utf8(r.box.local_part)) {
         r.error = "invalid UTF-8 in local part";
         return r;
     }
@@ -539,7 +469,7 @@ spec_result parse_addr_spec(lexer &lx, token t)
     }
     if (expect_label)  // RFC 1034 3.1: one trailing dot is an absolute name
         domain.pop_back();
-    if (!is_valid_utf8(domain)) {
+    if (!text::valid_utf8(domain)) {
         r.error = "invalid UTF-8 in domain";
         return r;
     }
@@ -729,7 +659,7 @@ std::string decode_encoded_words(std::string_view text)
         out.push_back(text[i]);
         ++i;
     }
-    return sanitize_utf8(out);
+    return text::sanitize_utf8(out);
 }
 
 result<std::vector<mailbox>> parse_address_list(std::string_view value, const parse_limits &limits)

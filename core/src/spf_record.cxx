@@ -1,5 +1,7 @@
 #include "authweight/spf_record.hxx"
 
+#include "authweight/ip.hxx"
+
 #include "authweight/ascii.hxx"
 
 #include <algorithm>
@@ -343,12 +345,12 @@ result<void> parse_directive(std::string_view tok, spf_record &rec)
             value = value.substr(0, slash);
         }
         if (v6) {
-            auto a = parse_spf_ip6(value);
+            auto a = parse_ipv6(value);
             if (!a)
                 return syntax_error("invalid IPv6 address in", tok);
             t.network = *a;
         } else {
-            auto a = parse_spf_ip4(value);
+            auto a = parse_ipv4(value);
             if (!a)
                 return syntax_error("invalid IPv4 address in", tok);
             std::copy(a->begin(), a->end(), t.network.begin());
@@ -563,113 +565,6 @@ bool spf_valid_identity_domain(std::string_view domain) noexcept
             return false;
     }
     return domain.find('.') != std::string_view::npos;
-}
-
-std::optional<std::array<std::uint8_t, 4>> parse_spf_ip4(std::string_view text) noexcept
-{
-    std::array<std::uint8_t, 4> out{};
-    for (std::size_t part = 0; part < 4; ++part) {
-        std::size_t n = 0;
-        while (n < text.size() && n < 4 && is_digit(text[n]))
-            ++n;
-        // qnum: no leading zeros, 0..255.
-        if (n == 0 || n > 3 || (n > 1 && text.front() == '0'))
-            return std::nullopt;
-        int v = 0;
-        for (std::size_t k = 0; k < n; ++k)
-            v = v * 10 + (text[k] - '0');
-        if (v > 255)
-            return std::nullopt;
-        out[part] = static_cast<std::uint8_t>(v);
-        text.remove_prefix(n);
-        if (part < 3) {
-            if (text.empty() || text.front() != '.')
-                return std::nullopt;
-            text.remove_prefix(1);
-        }
-    }
-    if (!text.empty())
-        return std::nullopt;
-    return out;
-}
-
-namespace {
-
-int hex_value(char c) noexcept
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    const char l = ascii::to_lower(c);
-    if (l >= 'a' && l <= 'f')
-        return l - 'a' + 10;
-    return -1;
-}
-
-/** Groups of one side of "::"; the last group may be a dotted quad when
- *  `v4_allowed`. */
-bool ip6_groups(std::string_view part, bool v4_allowed, std::vector<std::uint16_t> &groups)
-{
-    if (part.empty())
-        return true;
-    for (;;) {
-        const auto colon = part.find(':');
-        const std::string_view g = part.substr(0, colon);
-        if (colon == std::string_view::npos && v4_allowed && g.find('.') != std::string_view::npos) {
-            auto v4 = parse_spf_ip4(g);
-            if (!v4)
-                return false;
-            groups.push_back(static_cast<std::uint16_t>(((*v4)[0] << 8) | (*v4)[1]));
-            groups.push_back(static_cast<std::uint16_t>(((*v4)[2] << 8) | (*v4)[3]));
-            return true;
-        }
-        if (g.empty() || g.size() > 4)
-            return false;
-        unsigned v = 0;
-        for (char c : g) {
-            const int h = hex_value(c);
-            if (h < 0)
-                return false;
-            v = (v << 4) | static_cast<unsigned>(h);
-        }
-        groups.push_back(static_cast<std::uint16_t>(v));
-        if (groups.size() > 8)
-            return false;
-        if (colon == std::string_view::npos)
-            return true;
-        part.remove_prefix(colon + 1);
-    }
-}
-
-} // namespace
-
-std::optional<std::array<std::uint8_t, 16>> parse_spf_ip6(std::string_view text) noexcept
-{
-    if (text.size() > 45)
-        return std::nullopt;
-    const auto dc = text.find("::");
-    if (dc != std::string_view::npos && text.find("::", dc + 1) != std::string_view::npos)
-        return std::nullopt;
-    std::vector<std::uint16_t> left;
-    std::vector<std::uint16_t> right;
-    if (dc == std::string_view::npos) {
-        if (!ip6_groups(text, true, left) || left.size() != 8)
-            return std::nullopt;
-    } else {
-        if (!ip6_groups(text.substr(0, dc), false, left) || !ip6_groups(text.substr(dc + 2), true, right) ||
-            left.size() + right.size() > 7)
-            return std::nullopt;
-    }
-    std::array<std::uint8_t, 16> out{};
-    for (std::size_t i = 0; i < left.size(); ++i) {
-        out[2 * i] = static_cast<std::uint8_t>(left[i] >> 8);
-        out[2 * i + 1] = static_cast<std::uint8_t>(left[i] & 0xFF);
-    }
-    const std::size_t base = 8 - right.size();
-    for (std::size_t i = 0; i < right.size(); ++i) {
-        out[2 * (base + i)] = static_cast<std::uint8_t>(right[i] >> 8);
-        out[2 * (base + i) + 1] = static_cast<std::uint8_t>(right[i] & 0xFF);
-    }
-    return out;
 }
 
 } // namespace authweight::core

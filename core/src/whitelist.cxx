@@ -1,6 +1,7 @@
 #include "authweight/whitelist.hxx"
 
 #include "authweight/ascii.hxx"
+#include "authweight/text.hxx"
 
 #include <cstddef>
 #include <string>
@@ -16,27 +17,9 @@ constexpr std::size_t max_local = 64;
 constexpr std::size_t max_domain = 253;
 constexpr std::size_t max_entry = 1024;
 
-std::string capped(std::string_view s)
-{
-    constexpr std::size_t cap = 100;
-    bool cut = s.size() > cap;
-    if (cut) {
-        std::size_t n = cap;
-        while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0U) == 0x80U)
-            --n;
-        s = s.substr(0, n);
-    }
-    std::string out;
-    for (char c : s) {
-        auto u = static_cast<unsigned char>(c);
-        out.push_back(u < 0x20U || u == 0x7FU ? '?' : c);
-    }
-    return cut ? out + "..." : out;
-}
-
 std::unexpected<error> bad_entry(std::string_view entry, std::string_view why)
 {
-    return fail(error_code::BAD_CONFIG, "whitelist entry '" + capped(entry) + "': " + std::string(why));
+    return fail(error_code::BAD_CONFIG, "whitelist entry '" + text::capped(entry) + "': " + std::string(why));
 }
 
 /** An unquoted local part (RFC 5322 3.4.1 dot-atom, plus UTF-8 for RFC

@@ -252,14 +252,11 @@ end
 
 --[[[
 -- @function authweight_common.cap(s, n)
--- Untrusted text for logs and symbol options: at most n bytes, one line.
+-- Untrusted text for logs and symbol options: at most n bytes, one line
+-- (the library's capper, authweight_text_cap).
 --]]
 function exports.cap(s, n)
-  s = tostring(s or ''):gsub('[%c]', ' ')
-  if #s > n then
-    s = s:sub(1, n) .. '...'
-  end
-  return s
+  return require('authweight_core').cap(tostring(s or ''), n)
 end
 
 return exports

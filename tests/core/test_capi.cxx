@@ -772,3 +772,70 @@ TEST(c_abi, dns_cache_answers_later_evaluations_never_a_failure)
     CHECK_EQUAL(asked, run_counting(failing.p, nullptr, &second));
     CHECK_TRUE(has_symbol(second, "AUTHW_WL_AUTH"));
 }
+
+/** Step and answer from test_zone until done, noting every query asked as
+ *  "name/type". @return the report, or "" on failure. */
+static std::string run_noting_queries(authweight_eval *ev, std::vector<std::string> &asked)
+{
+    for (int round = 0; round < 40; ++round) {
+        const int rc = authweight_eval_step(ev);
+        if (rc == AUTHWEIGHT_OK)
+            return run_to_report(ev);
+        if (rc != AUTHWEIGHT_NEED_DNS)
+            return {};
+        for (size_t i = 0; i < authweight_eval_query_count(ev); ++i) {
+            const char *name = nullptr, *type = nullptr;
+            if (authweight_eval_query(ev, i, &name, &type) != AUTHWEIGHT_OK)
+                return {};
+            asked.push_back(std::string(name) + "/" + type);
+        }
+        if (answer_all(ev) != AUTHWEIGHT_OK)
+            return {};
+    }
+    return {};
+}
+
+TEST(c_abi, ipv4_mapped_client_is_the_ipv4_client)
+{
+    // A dual-stack MTA reports an IPv4 peer as ::ffff:a.b.c.d (RFC 4291
+    // 2.5.5.2): FCrDNS asks in-addr.arpa, SPF matches ip4:, the whitelist
+    // and reputation see the same authentication, and the verdict is the
+    // plain address's.
+    // No DNS cache: each evaluation asks its own queries.
+    const std::string config = R"({"dns_cache_ttl": 0, "whitelist": ["friend@example.org"]})";
+    ctx_owner ctx;
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_ctx_new(config.data(), config.size(), &ctx.p, nullptr));
+    const std::string msg = message_from("\"A Friend\" <friend@example.org>");
+    for (const char *ip : {"192.0.2.10", "198.51.100.23"}) {
+        nlohmann::json reports[2];
+        std::vector<std::string> asked[2];
+        const std::string ips[2] = {ip, std::string("::ffff:") + ip};
+        for (int k = 0; k < 2; ++k) {
+            const std::string facts = R"({"ip":")" + ips[k] +
+                                      R"(","helo":"mail.example.org","mail_from":"friend@example.org"})";
+            eval_owner ev;
+            CHECK_EQUAL(AUTHWEIGHT_OK, authweight_eval_new(ctx.p, facts.data(), facts.size(), msg.data(), msg.size(),
+                                                           &ev.p, nullptr));
+            const std::string json = run_noting_queries(ev.p, asked[k]);
+            CHECK_FALSE_TEXT(json.empty(), ips[k].c_str());
+            reports[k] = nlohmann::json::parse(json);
+        }
+        std::string both;
+        for (int k = 0; k < 2; ++k) {
+            both += "\n" + ips[k] + ":";
+            for (const auto &q : asked[k])
+                both += " " + q;
+        }
+        CHECK_TRUE_TEXT(asked[0] == asked[1], both.c_str());
+        bool reverse_v4 = false;
+        for (const auto &q : asked[1])
+            reverse_v4 = reverse_v4 || q.ends_with(".in-addr.arpa/PTR");
+        CHECK_TRUE_TEXT(reverse_v4, ip);
+        for (const char *key : {"spf", "dmarc", "symbols", "score", "reputation"})
+            CHECK_EQUAL_TEXT(reports[0].at(key).dump(), reports[1].at(key).dump(), key);
+        // The friend's own server passes SPF and earns the whitelist bonus.
+        const bool friend_server = std::string_view{ip} == "192.0.2.10";
+        CHECK_EQUAL_TEXT(friend_server, reports[1].at("spf").at("result") == "pass", ip);
+        CHECK_EQUAL_TEXT(friend_server, has_symbol(reports[1], "AUTHW_WL_AUTH"), ip);
+    }
+}

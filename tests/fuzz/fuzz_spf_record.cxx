@@ -4,6 +4,7 @@
 // current domain and the HELO name the macros expand to.
 #include "fuzz_support.hxx"
 
+#include "authweight/ip.hxx"
 #include "authweight/spf_record.hxx"
 
 using namespace authweight;
@@ -64,7 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     (void)core::spf_has_macros(text);
     (void)core::spf_queryable_name(text);
     (void)core::spf_valid_identity_domain(text);
-    (void)core::parse_spf_ip4(text);
-    (void)core::parse_spf_ip6(text);
+    (void)core::parse_ipv4(text);
+    (void)core::parse_ipv6(text);
     return 0;
 }

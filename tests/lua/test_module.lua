@@ -384,13 +384,16 @@ do
   check(ev == nil and tostring(msg):find("'dkim[1].result'", 1, true) ~= nil,
         "the bad DKIM entry is named by its index", msg)
   ev, msg = ctx:evaluate({ ip = "192.0.2.1", [2] = "x" })
-  check(ev == nil and tostring(msg):find("keys must be strings", 1, true) ~= nil,
+  check(ev == nil and msg == "facts: table mixes array and object keys",
         "a key that is no string is refused", msg)
+  ev, msg = ctx:evaluate({ ip = "192.0.2.1", [true] = "x" })
+  check(ev == nil and msg == "facts: table key is neither a string nor an array index",
+        "a boolean key is refused", msg)
   ev, msg = ctx:evaluate({ reputation = { ["Bad Name"] = { spam = 1 } } })
   check(ev == nil and tostring(msg):find("not a lower-case domain name", 1, true) ~= nil,
         "reputation identities are checked", msg)
   ev, msg = ctx:evaluate({ rcpt = { "a@b.example", 7 } })
-  check(ev == nil and msg == "'rcpt[1]': expected string, got number", "rcpt entries must be strings", msg)
+  check(ev == nil and msg == "'rcpt[1]': expected string, got integer", "rcpt entries must be strings", msg)
   ev = ctx:evaluate({ spf = {}, dkim = {}, dmarc = {}, external = {}, reputation = {}, rcpt = {} })
   check(ev ~= nil, "empty tables are empty objects and arrays alike")
 

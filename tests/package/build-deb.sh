@@ -6,8 +6,9 @@
 #
 #   tests/package/build-deb.sh [BUILD_DIR]     (default: build-deb)
 #
-# Prints the path of the .deb (authweight_<version>-<release>_amd64.deb in
-# BUILD_DIR) on its last line. Needs dpkg-dev and file besides the build
+# Prints the paths of the three .debs (cmake/packaging.cmake: authweight,
+# libauthweight0, libauthweight-dev, each _<version>-<release>_amd64.deb
+# in BUILD_DIR) on its last three lines, authweight's first. Needs dpkg-dev and file besides the build
 # packages of tests/lib/deps.sh. A second run rebuilds only what changed.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -29,7 +30,8 @@ cmake -S "$top" -B "$build" \
   -DCMAKE_MODULE_LINKER_FLAGS="$ldflags" >/dev/null
 cmake --build "$build" -j"$jobs"
 # Old packages of other versions would be ambiguous to the caller.
-rm -f "$build"/authweight_*.deb
+rm -f "$build"/authweight_*.deb "$build"/libauthweight*.deb
 (cd "$build" && cpack -G DEB >/dev/null)
-deb=$(ls "$build"/authweight_*_amd64.deb)
-echo "$deb"
+for pkg in authweight libauthweight0 libauthweight-dev; do
+  ls "$build"/${pkg}_*_amd64.deb
+done

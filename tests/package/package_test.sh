@@ -37,15 +37,19 @@ skip() {
 }
 
 [ "$(id -u)" = 0 ] || skip "installing and purging the .deb needs root; run tests/run.sh as root"
-for tool in dpkg dpkg-deb dpkg-buildflags dpkg-shlibdeps file lintian rspamd rspamadm rspamc unbound lua5.4 luajit; do
+for tool in dpkg dpkg-deb dpkg-buildflags dpkg-shlibdeps file lintian rspamd rspamadm rspamc unbound lua5.4 luajit cc pkg-config readelf ldconfig; do
   command -v "$tool" >/dev/null || fail "$tool is missing (tests/lib/deps.sh lists its package; tests/run.sh installs it)"
 done
-status=$(dpkg-query -W -f='${Status}' authweight 2>/dev/null || true)
-case "$status" in
-*installed* | *config-files* | *unpacked* | *half*)
-  skip "authweight is already known to dpkg here ($status); the test installs and purges its own copy and will not touch that one"
-  ;;
-esac
+# The packages of cmake/packaging.cmake: the plugin, the library, its -dev.
+packages=(authweight libauthweight0 libauthweight-dev)
+for pkg in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  case "$status" in
+  *installed* | *config-files* | *unpacked* | *half*)
+    skip "$pkg is already known to dpkg here ($status); the test installs and purges its own copy and will not touch that one"
+    ;;
+  esac
+done
 
 work=$(mktemp -d /tmp/aw-pkgtest.XXXXXX)
 installed=0
@@ -70,8 +74,8 @@ cleanup() {
   local rc=$?
   stop_all
   if [ "$installed" = 1 ]; then
-    say "cleanup: purging the package"
-    dpkg --purge authweight >/dev/null 2>&1 || true
+    say "cleanup: purging the packages"
+    dpkg --purge "${packages[@]}" >/dev/null 2>&1 || true
   fi
   if [ "$rc" != 0 ] && [ "$rc" != "$SKIP" ]; then
     for f in "$work"/log/rspamd.log "$work"/log/rspamd.out "$work"/log/unbound.out; do
@@ -93,18 +97,30 @@ snapshot_etc() {
 snapshot_etc >"$work/etc-before"
 
 # ---- build and lint -----------------------------------------------------------
-say "building the .deb in $pkgbuild"
+say "building the .debs in $pkgbuild"
 if ! "$top/tests/package/build-deb.sh" "$pkgbuild" >"$work/log/build.out" 2>&1; then
   tail -40 "$work/log/build.out" >&2
   fail "build-deb.sh failed"
 fi
-deb=$(tail -1 "$work/log/build.out")
-[ -f "$deb" ] || fail "no .deb ($deb)"
-say "built $(basename "$deb") ($(stat -c %s "$deb") bytes)"
-dpkg-deb -f "$deb" Package Version Architecture Depends Section Priority | sed 's/^/package:   /'
+mapfile -t debs < <(tail -3 "$work/log/build.out")
+[ "${#debs[@]}" = 3 ] || fail "build-deb.sh did not name three .debs"
+for i in 0 1 2; do
+  case "$(basename "${debs[$i]}")" in "${packages[$i]}"_*_amd64.deb) ;; *) fail "no .deb of ${packages[$i]} (${debs[$i]})" ;; esac
+  [ -f "${debs[$i]}" ] || fail "no .deb (${debs[$i]})"
+  say "built $(basename "${debs[$i]}") ($(stat -c %s "${debs[$i]}") bytes)"
+  dpkg-deb -f "${debs[$i]}" Package Version Architecture Depends Section Priority | sed 's/^/package:   /'
+done
+deb=${debs[0]}
+version=$(dpkg-deb -f "$deb" Version)
 depends=$(dpkg-deb -f "$deb" Depends)
 case "$depends" in *"rspamd (>= 3.4)"*) ;; *) fail "Depends lacks rspamd (>= 3.4): $depends" ;; esac
-case "$depends" in *libc6*) ;; *) fail "Depends lacks the shared libraries (dpkg-shlibdeps did not run?): $depends" ;; esac
+case "$depends" in *"libauthweight0 (= $version)"*) ;; *) fail "Depends lacks libauthweight0 (= $version): $depends" ;; esac
+depends=$(dpkg-deb -f "${debs[1]}" Depends)
+case "$depends" in *libc6*) ;; *) fail "libauthweight0 lacks the shared libraries (dpkg-shlibdeps did not run?): $depends" ;; esac
+dpkg-deb --ctrl-tarfile "${debs[1]}" | tar -xO ./shlibs | grep -qx "libauthweight 0 libauthweight0 (>= $version)" ||
+  fail "libauthweight0 has no shlibs line for libauthweight.so.0"
+dpkg-deb --ctrl-tarfile "${debs[1]}" | tar -xO ./triggers | grep -qx "activate-noawait ldconfig" ||
+  fail "libauthweight0 does not trigger ldconfig"
 
 # DESIGN.md's installed layout, and what Debian wants beside it.
 layout=(
@@ -121,8 +137,17 @@ layout=(
   /usr/share/doc/authweight/examples/config.json
   /usr/share/doc/authweight/examples/messages/zone.json
   /usr/share/authweight/schemas/authweight.schema.json
+  /usr/lib/x86_64-linux-gnu/libauthweight.so.0
+  /usr/share/doc/libauthweight0/copyright
+  /usr/include/authweight.h
+  /usr/include/authweight_version.h
+  /usr/lib/x86_64-linux-gnu/pkgconfig/authweight.pc
+  /usr/lib/x86_64-linux-gnu/libauthweight.so
+  /usr/share/doc/libauthweight-dev/copyright
 )
-dpkg-deb --fsys-tarfile "$deb" | tar -t | sed -e 's|^\./|/|' -e 's|/$||' | grep -v '^/\?$' >"$work/deb-paths"
+for d in "${debs[@]}"; do
+  dpkg-deb --fsys-tarfile "$d" | tar -t | sed -e 's|^\./|/|' -e 's|/$||' | grep -v '^/\?$'
+done | sort -u >"$work/deb-paths"
 missing=0
 for p in "${layout[@]}"; do
   grep -qxF "$p" "$work/deb-paths" || {
@@ -133,8 +158,8 @@ done
 [ "$missing" = 0 ] || fail "$missing path(s) of the installed layout missing from the .deb"
 say "the .deb holds the ${#layout[@]} paths of the layout ($(wc -l <"$work/deb-paths") paths in all)"
 
-say "lintian $(basename "$deb")"
-lintian --tag-display-limit 0 "$deb" >"$work/lintian.out" 2>&1 || true
+say "lintian ${packages[*]}"
+lintian --tag-display-limit 0 "${debs[@]}" >"$work/lintian.out" 2>&1 || true
 sed 's/^/package:   /' "$work/lintian.out"
 if grep -q '^E:' "$work/lintian.out"; then
   fail "lintian reports errors"
@@ -153,18 +178,20 @@ while IFS= read -r p; do
 done <"$work/preexisting"
 
 # ---- install -------------------------------------------------------------------------
-say "dpkg -i"
+say "dpkg -i ${packages[*]}"
 installed=1
-dpkg -i "$deb" >"$work/log/dpkg-install.out" 2>&1 || {
+dpkg -i "${debs[@]}" >"$work/log/dpkg-install.out" 2>&1 || {
   cat "$work/log/dpkg-install.out" >&2
   fail "dpkg -i failed"
 }
-dpkg-query -W -f='${Status}\n' authweight | grep -q '^install ok installed$' || fail "dpkg does not list authweight as installed"
-dpkg -L authweight | sort >"$work/dpkg-L"
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}\n' "$pkg" | grep -q '^install ok installed$' || fail "dpkg does not list $pkg as installed"
+done
+dpkg -L "${packages[@]}" | sort -u >"$work/dpkg-L"
 
 missing=0
 for p in "${layout[@]}"; do
-  if [ -f "$p" ] && grep -qxF "$p" "$work/dpkg-L"; then
+  if [ -e "$p" ] && grep -qxF "$p" "$work/dpkg-L"; then
     say "  ok  $p"
   else
     say "  MISSING $p"
@@ -182,6 +209,35 @@ for d in local.d override.d; do
     fail "modules.d/authweight.conf does not include \$LOCAL_CONFDIR/$d/authweight.conf"
 done
 /usr/bin/authweight-check --version >/dev/null || fail "authweight-check --version"
+# The library: known to the dynamic linker (the ldconfig trigger ran), and
+# usable from C through its pkg-config file, the -dev package's promise.
+# (merged /usr: ldconfig may name it under /lib)
+ldconfig -p | grep -Eq 'libauthweight\.so\.0 \(libc6,x86-64\) => (/usr)?/lib/x86_64-linux-gnu/libauthweight\.so\.0$' ||
+  fail "ldconfig does not know libauthweight.so.0"
+readelf -d /usr/lib/x86_64-linux-gnu/lua/5.4/authweight_core.so | grep -qF '[libauthweight.so.0]' ||
+  fail "the Lua 5.4 module does not link libauthweight.so.0"
+cat >"$work/hello.c" <<'EOF'
+#include <authweight.h>
+#include <stdio.h>
+#include <string.h>
+int main(void)
+{
+    authweight_ctx *ctx = NULL;
+    char *err = NULL;
+    if (authweight_ctx_new(NULL, 0, &ctx, &err) != AUTHWEIGHT_OK)
+        return 1;
+    authweight_ctx_free(ctx);
+    printf("%s\n", authweight_version());
+    return strcmp(authweight_version(), AUTHWEIGHT_VERSION_STRING) != 0;
+}
+EOF
+# shellcheck disable=SC2046
+cc -o "$work/hello" "$work/hello.c" $(pkg-config --cflags --libs authweight) ||
+  fail "a C program does not build with pkg-config authweight"
+got=$("$work/hello") || fail "a C program linked with -lauthweight fails"
+[ "$got" = "$(pkg-config --modversion authweight)" ] ||
+  fail "libauthweight says version $got, pkg-config $(pkg-config --modversion authweight)"
+say "  libauthweight.so.0: ldconfig knows it; a C program built with pkg-config authweight runs ($got)"
 zcat /usr/share/man/man1/authweight-check.1.gz | grep -q '^\.TH AUTHWEIGHT-CHECK 1' || fail "man page"
 
 # ---- the upgrade path --------------------------------------------------------------
@@ -192,7 +248,6 @@ fi
 # An admin edits the conffile, then upgrades to a version whose defaults
 # changed: dpkg keeps the edit (here --force-confold answers its question)
 # and leaves the new defaults beside it as .dpkg-dist.
-version=$(dpkg-deb -f "$deb" Version)
 new_version="${version}+upgradetest1"
 dpkg --compare-versions "$new_version" gt "$version" || fail "$new_version is not newer than $version"
 echo '# an admin edit (package test)' >>/etc/rspamd/modules.d/authweight.conf
@@ -211,7 +266,7 @@ grep -q '^# an admin edit (package test)$' /etc/rspamd/modules.d/authweight.conf
 grep -q '^# new defaults (package test)$' /etc/rspamd/modules.d/authweight.conf.dpkg-dist ||
   fail "the upgrade did not leave the new defaults as .dpkg-dist"
 say "upgrade $version -> $new_version: the admin's conffile edit is kept, new defaults in .dpkg-dist"
-dpkg -L authweight | sort >"$work/dpkg-L"
+dpkg -L "${packages[@]}" | sort -u >"$work/dpkg-L"
 
 # The installed modules, found on the default cpath of each interpreter.
 unset LUA_PATH LUA_CPATH LUA_PATH_5_4 LUA_CPATH_5_4
@@ -408,17 +463,22 @@ if ss -ltn 2>/dev/null | grep -qE "127\.0\.0\.1:($normal_port|$controller_port) 
 fi
 
 # ---- purge ------------------------------------------------------------------------------
-say "dpkg --purge authweight"
-dpkg --purge authweight >"$work/log/dpkg-purge.out" 2>&1 || {
+say "dpkg --purge ${packages[*]}"
+dpkg --purge "${packages[@]}" >"$work/log/dpkg-purge.out" 2>&1 || {
   cat "$work/log/dpkg-purge.out" >&2
   fail "dpkg --purge failed"
 }
 installed=0
-status=$(dpkg-query -W -f='${Status}' authweight 2>/dev/null || true)
-case "$status" in
-"" | *not-installed*) ;;
-*) fail "dpkg still knows authweight after purge: $status" ;;
-esac
+for pkg in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  case "$status" in
+  "" | *not-installed*) ;;
+  *) fail "dpkg still knows $pkg after purge: $status" ;;
+  esac
+done
+if ldconfig -p | grep -q 'libauthweight\.so'; then
+  fail "ldconfig still lists libauthweight after purge"
+fi
 left=0
 while IFS= read -r p; do
   [ "$p" = /. ] && continue

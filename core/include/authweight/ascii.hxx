@@ -40,6 +40,18 @@ namespace authweight::core::ascii {
     return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
 }
 
+/** The value of a hexadecimal digit (either case), or -1. */
+[[nodiscard]] constexpr int hex_value(char c) noexcept
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 /**
  * ASCII white space, the set of the "C" locale's isspace().
  * @param c any byte

@@ -164,11 +164,4 @@ struct spf_macro_values {
  */
 [[nodiscard]] bool spf_valid_identity_domain(std::string_view domain) noexcept;
 
-/** Parse an IPv4 address in the strict dotted-quad form of the ABNF (qnum). */
-[[nodiscard]] std::optional<std::array<std::uint8_t, 4>> parse_spf_ip4(std::string_view text) noexcept;
-
-/** Parse an IPv6 address in the text forms of RFC 4291 2.2 (with "::" and
- *  a trailing dotted quad). */
-[[nodiscard]] std::optional<std::array<std::uint8_t, 16>> parse_spf_ip6(std::string_view text) noexcept;
-
 } // namespace authweight::core
