@@ -91,13 +91,21 @@ extern "C" {
 #define AUTHWEIGHT_E_NOMEM (-4)   /**< out of memory */
 #define AUTHWEIGHT_E_INTERNAL (-5) /**< a library failed; not the input's fault */
 #define AUTHWEIGHT_E_STORE (-6)   /**< the reputation store cannot be used (see *errmsg) */
+#define AUTHWEIGHT_E_NOTFOUND (-7) /**< the file named does not exist (see *errmsg) */
+
+/** authweight_rep_open() flag: lookups and export only; the file must exist. */
+#define AUTHWEIGHT_REP_READ_ONLY 1
+/** authweight_rep_open() flag: open (or create) the file now, not lazily. */
+#define AUTHWEIGHT_REP_OPEN_NOW 2
 
 /** A validated configuration and the services built from it. */
 typedef struct authweight_ctx authweight_ctx;
 /** One resumable evaluation of a delivery. */
 typedef struct authweight_eval authweight_eval;
-/** A handle on the embedded (LMDB) reputation store. */
+/** A handle on a reputation store (LMDB or Redis). */
 typedef struct authweight_rep authweight_rep;
+/** A zone file (DESIGN.md) loaded to answer an evaluation's queries. */
+typedef struct authweight_zone authweight_zone;
 
 /**
  * Describe a return code.
@@ -352,6 +360,38 @@ AUTHWEIGHT_API int authweight_symbols_json(char **json, size_t *len) AUTHWEIGHT_
  */
 AUTHWEIGHT_API const char *authweight_schema_json(void) AUTHWEIGHT_NOEXCEPT;
 
+/* ---- zone files ---------------------------------------------------------------
+ *
+ * A JSON zone file (DESIGN.md) answers an evaluation's queries without a
+ * DNS server: for tests, demonstrations and offline checks.
+ */
+
+/**
+ * Load a zone file.
+ * @param path the file
+ * @param out receives the zone; NULL on failure
+ * @param errmsg as for authweight_ctx_new()
+ * @return AUTHWEIGHT_OK, AUTHWEIGHT_E_INVAL (NULL pointer),
+ *         AUTHWEIGHT_E_NOTFOUND (cannot read the file), AUTHWEIGHT_E_INPUT
+ *         (not a valid zone file), AUTHWEIGHT_E_NOMEM
+ */
+AUTHWEIGHT_API int authweight_zone_load(const char *path, authweight_zone **out, char **errmsg) AUTHWEIGHT_NOEXCEPT;
+
+/** Release a zone; NULL is a no-op. */
+AUTHWEIGHT_API void authweight_zone_free(authweight_zone *zone) AUTHWEIGHT_NOEXCEPT;
+
+/**
+ * Answer every query pending after authweight_eval_step() returned
+ * AUTHWEIGHT_NEED_DNS from the zone: an absent name is NXDOMAIN, a name
+ * without the type NODATA, and a query the zone marks TIMEOUT a temporary
+ * failure.
+ * @param ev the evaluation
+ * @param zone the zone
+ * @return AUTHWEIGHT_OK, AUTHWEIGHT_E_INVAL (NULL pointer, no queries
+ *         pending), AUTHWEIGHT_E_NOMEM or AUTHWEIGHT_E_INTERNAL
+ */
+AUTHWEIGHT_API int authweight_eval_answer_zone(authweight_eval *ev, const authweight_zone *zone) AUTHWEIGHT_NOEXCEPT;
+
 /* ---- untrusted text ---------------------------------------------------------
  *
  * The library's own checks of text, for a host that logs text from a
@@ -413,7 +453,7 @@ AUTHWEIGHT_API int authweight_eval_reputation(authweight_eval *ev, const char *j
                                               char **errmsg) AUTHWEIGHT_NOEXCEPT;
 
 /**
- * Attach an LMDB store (authweight_rep_open) to a fresh evaluation: once
+ * Attach a store (authweight_rep_open, authweight_rep_connect) to a fresh evaluation: once
  * its checks are done, the evaluation looks its identities up there and
  * scores their counts in the same step, so authweight_eval_reputation is
  * not needed. A lookup that fails leaves the message scored without
@@ -456,19 +496,88 @@ AUTHWEIGHT_API int authweight_eval_identity(const authweight_eval *ev, size_t i,
                                             const char **name) AUTHWEIGHT_NOEXCEPT;
 
 /**
+ * @param ctx the context
+ * @return its reputation.backend: "lmdb", "redis" or "none" (static);
+ *         "none" for NULL
+ */
+AUTHWEIGHT_API const char *authweight_ctx_rep_backend(const authweight_ctx *ctx) AUTHWEIGHT_NOEXCEPT;
+
+/**
  * Open the LMDB reputation store of a context's config
- * (reputation.lmdb_path, lmdb_map_size), creating the file if needed. The
- * file is opened lazily on first use, and again in a process forked after
- * that (each rspamd worker has its own handle; LMDB serialises their
- * writes).
+ * (reputation.lmdb_path, lmdb_map_size). With flags 0 the file is created
+ * if needed and opened lazily on first use, and again in a process forked
+ * after that (each rspamd worker has its own handle; LMDB serialises their
+ * writes). AUTHWEIGHT_REP_OPEN_NOW opens it now, so a path that cannot
+ * be used fails here; AUTHWEIGHT_REP_READ_ONLY opens it now, read-only.
  * @param ctx the context
  * @param path overrides reputation.lmdb_path when not NULL
+ * @param flags 0, or AUTHWEIGHT_REP_READ_ONLY and AUTHWEIGHT_REP_OPEN_NOW
  * @param out receives the handle; NULL on failure
  * @param errmsg as for authweight_ctx_new()
- * @return AUTHWEIGHT_OK, AUTHWEIGHT_E_INVAL, AUTHWEIGHT_E_NOMEM
+ * @return AUTHWEIGHT_OK, AUTHWEIGHT_E_INVAL, AUTHWEIGHT_E_NOTFOUND (read
+ *         only, and no such file), AUTHWEIGHT_E_STORE (opened now, and the
+ *         file cannot be opened or created), AUTHWEIGHT_E_NOMEM
  */
-AUTHWEIGHT_API int authweight_rep_open(const authweight_ctx *ctx, const char *path, authweight_rep **out,
-                                       char **errmsg) AUTHWEIGHT_NOEXCEPT;
+AUTHWEIGHT_API int authweight_rep_open(const authweight_ctx *ctx, const char *path, int flags,
+                                       authweight_rep **out, char **errmsg) AUTHWEIGHT_NOEXCEPT;
+
+/**
+ * Connect to a Redis reputation store: keys reputation.redis_prefix +
+ * identity, written with the script of authweight_rep_redis_script() and
+ * reputation.redis_ttl. Lookups and lessons are synchronous, each bounded
+ * by a 2 s timeout (for a tool; rspamd uses its own asynchronous client).
+ * @param ctx the context
+ * @param address "HOST", "HOST:PORT" or "[V6ADDR]:PORT" (port 6379 by default)
+ * @param password AUTH with it when not NULL or ""
+ * @param out receives the handle; NULL on failure
+ * @param errmsg as for authweight_ctx_new()
+ * @return AUTHWEIGHT_OK, AUTHWEIGHT_E_INVAL (NULL pointer, a malformed
+ *         address), AUTHWEIGHT_E_STORE (cannot connect or authenticate),
+ *         AUTHWEIGHT_E_NOMEM
+ */
+AUTHWEIGHT_API int authweight_rep_connect(const authweight_ctx *ctx, const char *address, const char *password,
+                                          authweight_rep **out, char **errmsg) AUTHWEIGHT_NOEXCEPT;
+
+/**
+ * @param rep the handle
+ * @return "lmdb PATH" or "redis HOST:PORT", for messages (static until
+ *         authweight_rep_free()); "" for NULL
+ */
+AUTHWEIGHT_API const char *authweight_rep_describe(const authweight_rep *rep) AUTHWEIGHT_NOEXCEPT;
+
+/**
+ * Receives one record of authweight_rep_export(): its export line (JSON,
+ * without the line end; doc/reputation.md), or, for a record that does not
+ * decode, line NULL and why in error.
+ */
+typedef void (*authweight_export_fn)(void *arg, const char *identity, const char *line, size_t len,
+                                     const char *error);
+
+/**
+ * Visit every record of the store, in no particular order.
+ * @param rep the store
+ * @param fn called once per record
+ * @param arg passed to fn
+ * @param errmsg as for authweight_ctx_new()
+ * @return AUTHWEIGHT_OK, AUTHWEIGHT_E_INVAL, AUTHWEIGHT_E_STORE,
+ *         AUTHWEIGHT_E_NOMEM
+ */
+AUTHWEIGHT_API int authweight_rep_export(authweight_rep *rep, authweight_export_fn fn, void *arg,
+                                         char **errmsg) AUTHWEIGHT_NOEXCEPT;
+
+/**
+ * Import one export line: its record replaces the identity's, in batches
+ * of 10,000 and at authweight_rep_flush().
+ * @param rep the store
+ * @param line, len one line, without the line end
+ * @param errmsg as for authweight_ctx_new()
+ * @return AUTHWEIGHT_OK, AUTHWEIGHT_E_INVAL (NULL pointer),
+ *         AUTHWEIGHT_E_INPUT (not a valid line: nothing imported, the
+ *         batch stands), AUTHWEIGHT_E_STORE (a full batch could not be
+ *         written), AUTHWEIGHT_E_NOMEM
+ */
+AUTHWEIGHT_API int authweight_rep_import(authweight_rep *rep, const char *line, size_t len,
+                                         char **errmsg) AUTHWEIGHT_NOEXCEPT;
 
 /**
  * Release a store handle, committing what authweight_rep_learn queued
@@ -516,7 +625,8 @@ AUTHWEIGHT_API int authweight_rep_learn(authweight_rep *rep, const char *const *
                                         char **errmsg) AUTHWEIGHT_NOEXCEPT;
 
 /**
- * Commit queued updates in one write transaction.
+ * Commit queued updates in one write transaction, and the imported
+ * records not yet written.
  * @param rep the store
  * @param count if not NULL, receives the number of identities committed
  * @param errmsg as for authweight_ctx_new()

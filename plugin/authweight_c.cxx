@@ -14,6 +14,7 @@
 #include "lmdb_store.hxx"
 #include "msgpack_record.hxx"
 #include "redis_store.hxx"
+#include "zone_file.hxx"
 
 #include <nlohmann/json.hpp>
 
@@ -41,8 +42,15 @@ struct authweight_ctx {
 struct authweight_rep {
     // Shared with the evaluations it is attached to (authweight_eval_use_store),
     // so freeing the handle first is safe.
-    std::shared_ptr<adapters::lmdb_store> store;
+    std::shared_ptr<adapters::reputation_store> store;
+    adapters::lmdb_store *lmdb{nullptr}; ///< the same store when it is LMDB (group commit)
     core::reputation_config cfg;
+    std::string description;
+    std::vector<std::pair<std::string, core::reputation_record>> imported; ///< not yet written
+};
+
+struct authweight_zone {
+    adapters::zone zone;
 };
 
 struct authweight_eval {
@@ -179,6 +187,8 @@ AUTHWEIGHT_API const char *authweight_strerror(int code) noexcept
         return "internal error";
     case AUTHWEIGHT_E_STORE:
         return "reputation store unavailable";
+    case AUTHWEIGHT_E_NOTFOUND:
+        return "no such file";
     default:
         return "unknown error code";
     }
@@ -520,14 +530,10 @@ AUTHWEIGHT_API int authweight_eval_reputation(authweight_eval *ev, const char *j
     if (ev->st != st::DONE)
         return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_eval_reputation: evaluation not done");
     return barrier("authweight_eval_reputation", errmsg, [&] {
-        // The facts reader checks the counts exactly as for "reputation" in facts.
-        std::string facts = "{\"reputation\":";
-        facts.append(len == 0 ? std::string_view{"{}"} : std::string_view{json, len});
-        facts += "}";
-        auto parsed = adapters::parse_facts(facts);
-        if (!parsed)
-            return fail_with(errmsg, map_code(parsed.error().code(), AUTHWEIGHT_E_INPUT), parsed.error().message());
-        ev->ev->set_reputation(std::move(parsed->reputation));
+        auto counts = adapters::parse_reputation_counts(len == 0 ? std::string_view{"{}"} : std::string_view{json, len});
+        if (!counts)
+            return fail_with(errmsg, map_code(counts.error().code(), AUTHWEIGHT_E_INPUT), counts.error().message());
+        ev->ev->set_reputation(std::move(*counts));
         return AUTHWEIGHT_OK;
     });
 }
@@ -570,22 +576,124 @@ AUTHWEIGHT_API int authweight_eval_identity(const authweight_eval *ev, size_t i,
     return AUTHWEIGHT_OK;
 }
 
-AUTHWEIGHT_API int authweight_rep_open(const authweight_ctx *ctx, const char *path, authweight_rep **out,
+AUTHWEIGHT_API const char *authweight_ctx_rep_backend(const authweight_ctx *ctx) noexcept
+{
+    if (ctx == nullptr || !ctx->eng)
+        return "none";
+    const auto &b = ctx->eng->cfg().reputation.backend;
+    return b == "lmdb" ? "lmdb" : b == "redis" ? "redis" : "none"; // the schema's enum
+}
+
+AUTHWEIGHT_API int authweight_rep_open(const authweight_ctx *ctx, const char *path, int flags, authweight_rep **out,
                                        char **errmsg) noexcept
 {
     if (errmsg != nullptr)
         *errmsg = nullptr;
-    if (out == nullptr || ctx == nullptr || !ctx->eng)
-        return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_rep_open: NULL argument");
+    if (out == nullptr || ctx == nullptr || !ctx->eng || (flags & ~(AUTHWEIGHT_REP_READ_ONLY | AUTHWEIGHT_REP_OPEN_NOW)) != 0)
+        return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_rep_open: NULL argument or unknown flag");
     *out = nullptr;
     return barrier("authweight_rep_open", errmsg, [&] {
         const auto &rc = ctx->eng->cfg().reputation;
+        const bool read_only = (flags & AUTHWEIGHT_REP_READ_ONLY) != 0;
         adapters::lmdb_options o;
         o.path = path != nullptr ? std::string(path) : rc.lmdb_path;
         o.map_size_mib = static_cast<std::size_t>(rc.lmdb_map_size);
+        o.create = !read_only;
+        o.read_only = read_only;
         if (o.path.empty())
             return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_rep_open: empty path");
-        *out = new authweight_rep{std::make_shared<adapters::lmdb_store>(std::move(o)), rc};
+        auto store = std::make_shared<adapters::lmdb_store>(std::move(o));
+        if (read_only || (flags & AUTHWEIGHT_REP_OPEN_NOW) != 0)
+            if (auto ok = store->open(); !ok)
+                return fail_with(errmsg,
+                                 ok.error().code() == core::error_code::NOT_FOUND ? AUTHWEIGHT_E_NOTFOUND
+                                                                                  : AUTHWEIGHT_E_STORE,
+                                 ok.error().message());
+        auto *h = new authweight_rep{store, store.get(), rc, store->describe(), {}};
+        *out = h;
+        return AUTHWEIGHT_OK;
+    });
+}
+
+AUTHWEIGHT_API int authweight_rep_connect(const authweight_ctx *ctx, const char *address, const char *password,
+                                          authweight_rep **out, char **errmsg) noexcept
+{
+    if (errmsg != nullptr)
+        *errmsg = nullptr;
+    if (out == nullptr || ctx == nullptr || !ctx->eng || address == nullptr)
+        return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_rep_connect: NULL argument");
+    *out = nullptr;
+    return barrier("authweight_rep_connect", errmsg, [&] {
+        const auto &rc = ctx->eng->cfg().reputation;
+        auto ro = adapters::parse_redis_address(address);
+        if (!ro)
+            return fail_with(errmsg, AUTHWEIGHT_E_INVAL, ro.error().message());
+        ro->prefix = rc.redis_prefix;
+        ro->ttl = rc.redis_ttl;
+        if (password != nullptr)
+            ro->password = password;
+        auto st = adapters::redis_store::connect(std::move(*ro));
+        if (!st)
+            return fail_with(errmsg, AUTHWEIGHT_E_STORE, st.error().message());
+        std::shared_ptr<adapters::reputation_store> store{std::move(*st)};
+        *out = new authweight_rep{store, nullptr, rc, store->describe(), {}};
+        return AUTHWEIGHT_OK;
+    });
+}
+
+AUTHWEIGHT_API const char *authweight_rep_describe(const authweight_rep *rep) noexcept
+{
+    return rep != nullptr ? rep->description.c_str() : "";
+}
+
+AUTHWEIGHT_API int authweight_rep_export(authweight_rep *rep, authweight_export_fn fn, void *arg,
+                                         char **errmsg) noexcept
+{
+    if (errmsg != nullptr)
+        *errmsg = nullptr;
+    if (rep == nullptr || fn == nullptr)
+        return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_rep_export: NULL argument");
+    return barrier("authweight_rep_export", errmsg, [&] {
+        std::string id;
+        auto r = rep->store->each_record([&](std::string_view identity, const core::result<core::reputation_record> &rec) {
+            id.assign(identity);
+            if (!rec) {
+                fn(arg, id.c_str(), nullptr, 0, rec.error().message().c_str());
+                return;
+            }
+            const std::string line = adapters::record_line(identity, *rec);
+            fn(arg, id.c_str(), line.c_str(), line.size(), nullptr);
+        });
+        if (!r)
+            return fail_with(errmsg, AUTHWEIGHT_E_STORE, r.error().message());
+        return AUTHWEIGHT_OK;
+    });
+}
+
+namespace {
+
+/** Imported records are written in batches of this many. */
+constexpr std::size_t import_batch = 10000;
+
+} // namespace
+
+AUTHWEIGHT_API int authweight_rep_import(authweight_rep *rep, const char *line, size_t len, char **errmsg) noexcept
+{
+    if (errmsg != nullptr)
+        *errmsg = nullptr;
+    if (rep == nullptr || (line == nullptr && len != 0))
+        return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_rep_import: NULL argument");
+    return barrier("authweight_rep_import", errmsg, [&] {
+        auto rec = adapters::parse_record_line(std::string_view{line != nullptr ? line : "", len});
+        if (!rec)
+            return fail_with(errmsg, AUTHWEIGHT_E_INPUT, rec.error().message());
+        rep->imported.push_back(std::move(*rec));
+        if (rep->imported.size() < import_batch)
+            return AUTHWEIGHT_OK;
+        auto batch = std::move(rep->imported);
+        rep->imported.clear();
+        if (auto r = rep->store->put(batch); !r)
+            return fail_with(errmsg, AUTHWEIGHT_E_STORE, r.error().message());
         return AUTHWEIGHT_OK;
     });
 }
@@ -633,8 +741,8 @@ AUTHWEIGHT_API int authweight_rep_learn(authweight_rep *rep, const char *const *
         if (!lesson || lesson->empty())
             return AUTHWEIGHT_OK;
         const auto t = static_cast<std::int64_t>(now);
-        auto r = queued != 0 ? rep->store->queue(list, *lesson, t, rep->cfg)
-                             : rep->store->learn(list, *lesson, t, rep->cfg);
+        auto r = queued != 0 && rep->lmdb != nullptr ? rep->lmdb->queue(list, *lesson, t, rep->cfg)
+                                                      : rep->store->learn(list, *lesson, t, rep->cfg);
         if (!r)
             return fail_with(errmsg, AUTHWEIGHT_E_STORE, r.error().message());
         return AUTHWEIGHT_OK;
@@ -650,11 +758,16 @@ AUTHWEIGHT_API int authweight_rep_flush(authweight_rep *rep, size_t *count, char
     if (rep == nullptr)
         return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_rep_flush: NULL argument");
     return barrier("authweight_rep_flush", errmsg, [&] {
-        const size_t pending = rep->store->pending();
-        if (auto r = rep->store->flush(); !r)
+        auto batch = std::move(rep->imported);
+        rep->imported.clear();
+        if (auto r = rep->store->put(batch); !r)
             return fail_with(errmsg, AUTHWEIGHT_E_STORE, r.error().message());
+        const size_t pending = rep->lmdb != nullptr ? rep->lmdb->pending() : 0;
+        if (rep->lmdb != nullptr)
+            if (auto r = rep->lmdb->flush(); !r)
+                return fail_with(errmsg, AUTHWEIGHT_E_STORE, r.error().message());
         if (count != nullptr)
-            *count = pending;
+            *count = batch.size() + pending;
         return AUTHWEIGHT_OK;
     });
 }
@@ -700,6 +813,45 @@ AUTHWEIGHT_API const char *authweight_rep_redis_script(void) noexcept
 AUTHWEIGHT_API const char *authweight_schema_json(void) noexcept
 {
     return adapters::config_schema_text().data(); // a literal: NUL-terminated
+}
+
+AUTHWEIGHT_API int authweight_zone_load(const char *path, authweight_zone **out, char **errmsg) noexcept
+{
+    if (errmsg != nullptr)
+        *errmsg = nullptr;
+    if (path == nullptr || out == nullptr)
+        return fail_with(errmsg, AUTHWEIGHT_E_INVAL, "authweight_zone_load: NULL argument");
+    *out = nullptr;
+    return barrier("authweight_zone_load", errmsg, [&] {
+        auto z = adapters::zone::load(path);
+        if (!z)
+            return fail_with(errmsg,
+                             z.error().code() == core::error_code::NOT_FOUND ? AUTHWEIGHT_E_NOTFOUND
+                                                                              : AUTHWEIGHT_E_INPUT,
+                             z.error().message());
+        *out = new authweight_zone{std::move(*z)};
+        return AUTHWEIGHT_OK;
+    });
+}
+
+AUTHWEIGHT_API void authweight_zone_free(authweight_zone *zone) noexcept
+{
+    delete zone;
+}
+
+AUTHWEIGHT_API int authweight_eval_answer_zone(authweight_eval *ev, const authweight_zone *zone) noexcept
+{
+    if (ev == nullptr || !ev->ev || zone == nullptr || ev->st != authweight_eval::state::PENDING)
+        return AUTHWEIGHT_E_INVAL;
+    return barrier("authweight_eval_answer_zone", nullptr, [&] {
+        const std::vector<core::dns_query> queries = ev->ev->pending(); // answer() may change it
+        for (const auto &q : queries) {
+            // A TIMEOUT in the zone: a temporary failure, never a negative verdict.
+            auto a = zone->zone.answer(q).value_or(core::dns_answer{core::dns_status::TEMPFAIL, {}});
+            ev->ev->answer(q, std::move(a));
+        }
+        return AUTHWEIGHT_OK;
+    });
 }
 
 AUTHWEIGHT_API size_t authweight_utf8_sequence(const char *s, size_t len) noexcept

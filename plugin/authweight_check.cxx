@@ -1,35 +1,21 @@
 // authweight-check: one message plus connection facts in, one JSON verdict
 // out (DESIGN.md "Contract"). Exit 0 with the JSON on stdout; exit 2 with one
 // line on stderr for any bad input. It never crashes.
+//
+// A front end like any other: it reaches authweight only through
+// libauthweight's C ABI (authweight.h). The facts go in as the ABI's JSON;
+// DNS comes from a zone file (authweight_zone_*), the system resolver
+// (libresolv, below) or nowhere; reputation from the store the options name.
 
-#include "authweight_version.h"
-#include "engine.hxx"
-#include "json_io.hxx"
-#include "lmdb_store.hxx"
-#include "redis_store.hxx"
-#include "reputation_store.hxx"
-#include "zone_file.hxx"
+#include "authweight.h"
 
-#include "authweight/config.hxx"
-#include "authweight/dns.hxx"
-#include "authweight/facts.hxx"
-#include "authweight/text.hxx"
+#include <nlohmann/json.hpp>
 
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <netinet/in.h>
 #include <netdb.h>
 #include <resolv.h>
-// <arpa/nameser_compat.h> defines rcode names as macros; they would rewrite
-// core::dns_status's enumerators.
-#undef NOERROR
-#undef FORMERR
-#undef SERVFAIL
-#undef NXDOMAIN
-#undef NOTIMP
-#undef REFUSED
-#undef DELETE
-#undef ADD
 
 #include <cerrno>
 #include <charconv>
@@ -39,23 +25,21 @@
 #include <cstring>
 #include <ctime>
 #include <exception>
+#include <expected>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace {
 
-using namespace authweight;
-using core::error_code;
-using core::fail;
-
 constexpr std::string_view program = "authweight-check";
 /** rspamd's default max_message is 50 MB; nothing legitimate is larger. */
 constexpr std::size_t max_input_bytes = 64u * 1024u * 1024u;
-/** Rounds of answering queries. The engine stops after max_dns_rounds
- *  itself; this only guards against an engine that never finishes. */
+/** Rounds of answering queries. The library stops after max_dns_rounds
+ *  itself; this only guards against one that never finishes. */
 constexpr int max_dns_iterations = 64;
 
 constexpr std::string_view usage_text =
@@ -118,11 +102,19 @@ Exit status: 0 with the JSON on standard output; 2 with a one-line
 message on standard error for bad input.
 )";
 
+/** Untrusted text for one line of stderr, through the library's capper. */
+std::string capped(std::string_view s, std::size_t cap)
+{
+    std::string out(cap + 4, '\0');
+    out.resize(authweight_text_cap(s.data(), s.size(), cap, out.data(), out.size()));
+    return out;
+}
+
 /** Print one line on stderr: control characters become spaces, and very
  *  long messages are cut, so the one-line contract holds for any input. */
 int die(std::string_view message)
 {
-    const std::string line = core::text::capped(message, 1000, ' ');
+    const std::string line = capped(message, 1000);
     std::fprintf(stderr, "%.*s: %s\n", static_cast<int>(program.size()), program.data(), line.c_str());
     return 2;
 }
@@ -130,7 +122,7 @@ int die(std::string_view message)
 enum class dns_mode { NONE, SYSTEM, ZONE };
 
 struct options {
-    core::delivery_facts facts;
+    nlohmann::ordered_json facts = nlohmann::ordered_json::object();
     std::optional<std::string> config_path;
     dns_mode dns{dns_mode::NONE};
     bool dns_given{false};
@@ -142,16 +134,21 @@ struct options {
     std::optional<std::string> redis;
     std::optional<std::string> export_path;
     std::optional<std::string> import_path;
-    std::optional<std::int64_t> now;
+    std::optional<long long> now;
     bool pretty{false};
     bool help{false};
     bool version{false};
 };
 
-core::result<core::external_symbol> parse_external(std::string_view arg)
+/** A failure: the one line die() prints. */
+using failure = std::unexpected<std::string>;
+template <typename T>
+using result = std::expected<T, std::string>;
+
+/** --external NAME=SCORE, appended to the facts' "external". */
+result<void> add_external(options &o, std::string_view arg)
 {
-    const auto bad = fail(error_code::BAD_INPUT,
-                          "invalid --external '" + std::string(arg) + "': expected NAME=SCORE");
+    const failure bad{"invalid --external '" + std::string(arg) + "': expected NAME=SCORE"};
     auto eq = arg.find('=');
     if (eq == 0 || eq == std::string_view::npos)
         return bad;
@@ -162,59 +159,57 @@ core::result<core::external_symbol> parse_external(std::string_view arg)
     auto [end, ec] = std::from_chars(num.data(), num.data() + num.size(), score);
     if (num.empty() || ec != std::errc{} || end != num.data() + num.size() || !std::isfinite(score))
         return bad;
-    return core::external_symbol{std::string(arg.substr(0, eq)), score};
+    o.facts["external"].push_back({{"name", std::string(arg.substr(0, eq))}, {"score", score}});
+    return {};
 }
 
-core::result<void> set_dns(options &o, dns_mode mode)
+result<void> set_dns(options &o, dns_mode mode)
 {
     if (o.dns_given && o.dns != mode)
-        return fail(error_code::BAD_INPUT, "--dns and --dns-zone cannot be combined");
+        return failure{"--dns and --dns-zone cannot be combined"};
     o.dns = mode;
     o.dns_given = true;
     return {};
 }
 
+/** The flags that are facts, and their key in the facts document. The
+ *  library checks every value (an IP address, ...) like any other facts'. */
+constexpr std::pair<std::string_view, std::string_view> fact_flags[] = {
+    {"--ip", "ip"},
+    {"--helo", "helo"},
+    {"--hostname", "hostname"},
+    {"--mail-from", "mail_from"},
+    {"--tls-version", "tls_version"},
+    {"--tls-cipher", "tls_cipher"},
+    {"--tls-source", "tls_source"},
+    {"--user", "user"},
+};
+
 /** Apply one option that takes a value. */
-core::result<void> apply(options &o, std::string_view flag, std::string value)
+result<void> apply(options &o, std::string_view flag, std::string value)
 {
-    auto &c = o.facts.connection;
-    if (flag == "--ip") {
-        // The evaluation checks it (authweight/ip.hxx), like every other fact.
-        c.client_ip = std::move(value);
-    } else if (flag == "--helo") {
-        c.helo = std::move(value);
-    } else if (flag == "--hostname") {
-        c.hostname = std::move(value);
-    } else if (flag == "--mail-from") {
-        o.facts.envelope.mail_from = std::move(value);
-    } else if (flag == "--tls-version") {
-        c.tls_version = std::move(value);
-    } else if (flag == "--tls-cipher") {
-        c.tls_cipher = std::move(value);
-    } else if (flag == "--tls-source") {
-        c.tls_source = std::move(value);
-        o.tls_source_given = true;
-    } else if (flag == "--user") {
-        c.auth_user = std::move(value);
-    } else if (flag == "--config") {
+    for (const auto &[f, key] : fact_flags)
+        if (flag == f) {
+            o.tls_source_given = o.tls_source_given || key == "tls_source";
+            o.facts[std::string(key)] = std::move(value);
+            return {};
+        }
+    if (flag == "--config") {
         o.config_path = std::move(value);
     } else if (flag == "--dns") {
         if (value == "system")
             return set_dns(o, dns_mode::SYSTEM);
         if (value == "none")
             return set_dns(o, dns_mode::NONE);
-        return fail(error_code::BAD_INPUT, "invalid --dns '" + value + "': expected system or none");
+        return failure{"invalid --dns '" + value + "': expected system or none"};
     } else if (flag == "--dns-zone") {
         o.zone_path = std::move(value);
         return set_dns(o, dns_mode::ZONE);
     } else if (flag == "--external") {
-        auto sym = parse_external(value);
-        if (!sym)
-            return std::unexpected(sym.error());
-        o.facts.external.push_back(std::move(*sym));
+        return add_external(o, value);
     } else if (flag == "--learn") {
         if (value != "spam" && value != "ham")
-            return fail(error_code::BAD_INPUT, "invalid --learn '" + value + "': expected spam or ham");
+            return failure{"invalid --learn '" + value + "': expected spam or ham"};
         o.learn = std::move(value);
     } else if (flag == "--reputation-db") {
         o.reputation_db = std::move(value);
@@ -225,22 +220,32 @@ core::result<void> apply(options &o, std::string_view flag, std::string value)
     } else if (flag == "--import") {
         o.import_path = std::move(value);
     } else if (flag == "--now") {
-        std::int64_t t = 0;
+        long long t = 0;
         auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), t);
         if (value.empty() || ec != std::errc{} || end != value.data() + value.size() || t < 0)
-            return fail(error_code::BAD_INPUT, "invalid --now '" + value + "': expected Unix seconds");
+            return failure{"invalid --now '" + value + "': expected Unix seconds"};
         o.now = t;
     }
     return {};
 }
 
-constexpr std::string_view value_flags[] = {
-    "--ip", "--helo", "--hostname", "--mail-from", "--tls-version", "--tls-cipher",
-    "--tls-source", "--user", "--config", "--dns", "--dns-zone", "--external",
-    "--learn", "--reputation-db", "--redis", "--export", "--import", "--now",
+constexpr std::string_view other_value_flags[] = {
+    "--config", "--dns", "--dns-zone", "--external", "--learn", "--reputation-db", "--redis",
+    "--export", "--import", "--now",
 };
 
-core::result<options> parse_args(int argc, char **argv)
+bool takes_value(std::string_view flag)
+{
+    for (const auto &f : fact_flags)
+        if (f.first == flag)
+            return true;
+    for (auto f : other_value_flags)
+        if (f == flag)
+            return true;
+    return false;
+}
+
+result<options> parse_args(int argc, char **argv)
 {
     options o;
     bool only_positional = false;
@@ -248,8 +253,8 @@ core::result<options> parse_args(int argc, char **argv)
         std::string_view arg = argv[i];
         if (only_positional || arg == "-" || !arg.starts_with("-")) {
             if (o.message_path)
-                return fail(error_code::BAD_INPUT, "more than one message given ('" +
-                                                       *o.message_path + "' and '" + std::string(arg) + "')");
+                return failure{"more than one message given ('" + *o.message_path + "' and '" + std::string(arg) +
+                               "')"};
             o.message_path = std::string(arg);
             continue;
         }
@@ -276,33 +281,29 @@ core::result<options> parse_args(int argc, char **argv)
             flag = arg.substr(0, eq);
             value = std::string(arg.substr(eq + 1));
         }
-        bool known = false;
-        for (auto f : value_flags)
-            known = known || f == flag;
-        if (!known)
-            return fail(error_code::BAD_INPUT, "unknown option '" + std::string(flag) + "' (see --help)");
+        if (!takes_value(flag))
+            return failure{"unknown option '" + std::string(flag) + "' (see --help)"};
         if (!value) {
             if (i + 1 >= argc)
-                return fail(error_code::BAD_INPUT, "option '" + std::string(flag) + "' needs a value");
+                return failure{"option '" + std::string(flag) + "' needs a value"};
             value = std::string(argv[++i]);
         }
         if (auto r = apply(o, flag, std::move(*value)); !r)
             return std::unexpected(r.error());
     }
-    auto &c = o.facts.connection;
-    if (!c.tls_version.empty() && !o.tls_source_given)
-        c.tls_source = "mta";
+    if (o.facts.contains("tls_version") && !o.tls_source_given)
+        o.facts["tls_source"] = "mta";
     if (o.export_path && o.import_path)
-        return fail(error_code::BAD_INPUT, "--export and --import cannot be combined");
+        return failure{"--export and --import cannot be combined"};
     if ((o.export_path || o.import_path) && (o.message_path || o.learn))
-        return fail(error_code::BAD_INPUT, "--export and --import take no message and no --learn");
+        return failure{"--export and --import take no message and no --learn"};
     if (o.reputation_db && o.redis)
-        return fail(error_code::BAD_INPUT, "--reputation-db and --redis cannot be combined");
+        return failure{"--reputation-db and --redis cannot be combined"};
     return o;
 }
 
 /** Read a file ("-" = stdin) whole. `what` names it in messages ("message"). */
-core::result<std::string> read_input(const std::string &path, std::string_view what)
+result<std::string> read_input(const std::string &path, std::string_view what)
 {
     const std::string label(what);
     std::unique_ptr<std::FILE, int (*)(std::FILE *)> owned{nullptr, &std::fclose};
@@ -310,8 +311,7 @@ core::result<std::string> read_input(const std::string &path, std::string_view w
     if (path != "-") {
         owned.reset(std::fopen(path.c_str(), "rb"));
         if (!owned)
-            return fail(error_code::BAD_INPUT,
-                        "cannot read " + label + " " + path + ": " + std::strerror(errno));
+            return failure{"cannot read " + label + " " + path + ": " + std::strerror(errno)};
         f = owned.get();
     }
     std::string text;
@@ -320,18 +320,50 @@ core::result<std::string> read_input(const std::string &path, std::string_view w
         const auto n = std::fread(buf.data(), 1, buf.size(), f);
         text.append(buf.data(), n);
         if (text.size() > max_input_bytes)
-            return fail(error_code::BAD_INPUT, label + " " + path + ": larger than 64 MiB");
+            return failure{label + " " + path + ": larger than 64 MiB"};
         if (n < buf.size()) {
             if (std::ferror(f))
-                return fail(error_code::BAD_INPUT,
-                            "cannot read " + label + " " + path + ": " + std::strerror(errno));
+                return failure{"cannot read " + label + " " + path + ": " + std::strerror(errno)};
             break;
         }
     }
     return text;
 }
 
+// --- libauthweight's handles, owned -------------------------------------------------
+
+/** A malloc'ed message from the library, taken over (NULL: the code's text). */
+std::string take_message(char *errmsg, int code)
+{
+    std::string msg = errmsg != nullptr ? errmsg : authweight_strerror(code);
+    authweight_free(errmsg);
+    return msg;
+}
+
+struct ctx_deleter {
+    void operator()(authweight_ctx *p) const noexcept { authweight_ctx_free(p); }
+};
+struct eval_deleter {
+    void operator()(authweight_eval *p) const noexcept { authweight_eval_free(p); }
+};
+struct rep_deleter {
+    void operator()(authweight_rep *p) const noexcept { authweight_rep_free(p); }
+};
+struct zone_deleter {
+    void operator()(authweight_zone *p) const noexcept { authweight_zone_free(p); }
+};
+using ctx_ptr = std::unique_ptr<authweight_ctx, ctx_deleter>;
+using eval_ptr = std::unique_ptr<authweight_eval, eval_deleter>;
+using rep_ptr = std::unique_ptr<authweight_rep, rep_deleter>;
+using zone_ptr = std::unique_ptr<authweight_zone, zone_deleter>;
+
 // --- the system resolver ------------------------------------------------------
+
+/** One answer, as authweight_eval_answer() takes it. */
+struct dns_answer {
+    const char *status;
+    std::vector<std::string> records;
+};
 
 /** Blocking lookups through libresolv, used only by this CLI. */
 class system_resolver {
@@ -351,48 +383,49 @@ public:
 
     [[nodiscard]] bool ok() const noexcept { return ok_; }
 
-    [[nodiscard]] core::dns_answer resolve(const core::dns_query &q)
+    [[nodiscard]] dns_answer resolve(const std::string &name, std::string_view type)
     {
-        const int type = wire_type(q.type);
+        const int wire = wire_type(type);
+        if (wire < 0)
+            return {"tempfail", {}};
         std::vector<unsigned char> buf(65536);
-        int len = res_nquery(state_.get(), q.name.c_str(), ns_c_in, type, buf.data(),
-                             static_cast<int>(buf.size()));
+        int len = res_nquery(state_.get(), name.c_str(), ns_c_in, wire, buf.data(), static_cast<int>(buf.size()));
         if (len < 0) {
             // glibc maps the rcode to h_errno: NXDOMAIN -> HOST_NOT_FOUND,
             // NOERROR without answers -> NO_DATA, SERVFAIL/timeout -> TRY_AGAIN,
             // REFUSED/FORMERR -> NO_RECOVERY. Only the first two are definite.
             switch (state_->res_h_errno) {
-            case HOST_NOT_FOUND: return {core::dns_status::NXDOMAIN, {}};
-            case NO_DATA: return {core::dns_status::NODATA, {}};
-            default: return {core::dns_status::TEMPFAIL, {}};
+            case HOST_NOT_FOUND: return {"nxdomain", {}};
+            case NO_DATA: return {"nodata", {}};
+            default: return {"tempfail", {}};
             }
         }
         if (len > static_cast<int>(buf.size()))
             len = static_cast<int>(buf.size());
-        return parse_answer(buf.data(), len, q.type, type);
+        return parse_answer(buf.data(), len, wire);
     }
 
 private:
-    static int wire_type(core::dns_type t) noexcept
+    /** The wire type of a type the library asks for; -1 for another. */
+    static int wire_type(std::string_view t) noexcept
     {
-        switch (t) {
-        case core::dns_type::A: return ns_t_a;
-        case core::dns_type::AAAA: return ns_t_aaaa;
-        case core::dns_type::MX: return ns_t_mx;
-        case core::dns_type::TXT: return ns_t_txt;
-        case core::dns_type::PTR: return ns_t_ptr;
-        case core::dns_type::CNAME: return ns_t_cname;
-        }
-        return ns_t_a;
+        static constexpr std::pair<std::string_view, int> types[] = {
+            {"A", ns_t_a},     {"AAAA", ns_t_aaaa}, {"MX", ns_t_mx},
+            {"TXT", ns_t_txt}, {"PTR", ns_t_ptr},   {"CNAME", ns_t_cname},
+        };
+        for (const auto &[name, wire] : types)
+            if (name == t)
+                return wire;
+        return -1;
     }
 
-    static core::dns_answer parse_answer(const unsigned char *msg_buf, int len, core::dns_type t, int wire)
+    static dns_answer parse_answer(const unsigned char *msg_buf, int len, int wire)
     {
-        const core::dns_answer malformed{core::dns_status::MALFORMED, {}};
+        const dns_answer malformed{"malformed", {}};
         ns_msg msg;
         if (ns_initparse(msg_buf, len, &msg) < 0)
             return malformed;
-        core::dns_answer out{core::dns_status::OK, {}};
+        dns_answer out{"ok", {}};
         const int count = ns_msg_count(msg, ns_s_an);
         for (int i = 0; i < count; ++i) {
             ns_rr rr;
@@ -400,15 +433,13 @@ private:
                 return malformed;
             if (ns_rr_class(rr) != ns_c_in || static_cast<int>(ns_rr_type(rr)) != wire)
                 continue; // the CNAMEs the server followed for us
-            const unsigned char *rd = ns_rr_rdata(rr);
-            const std::size_t rdlen = ns_rr_rdlen(rr);
-            auto record = rdata_text(msg, rd, rdlen, t);
+            auto record = rdata_text(msg, ns_rr_rdata(rr), ns_rr_rdlen(rr), wire);
             if (!record)
                 return malformed;
             out.records.push_back(std::move(*record));
         }
         if (out.records.empty())
-            out.status = core::dns_status::NODATA;
+            out.status = "nodata";
         return out;
     }
 
@@ -420,20 +451,20 @@ private:
         return name[0] == '\0' ? std::string(".") : std::string(name);
     }
 
-    static std::optional<std::string> rdata_text(const ns_msg &msg, const unsigned char *rd,
-                                                 std::size_t rdlen, core::dns_type t)
+    static std::optional<std::string> rdata_text(const ns_msg &msg, const unsigned char *rd, std::size_t rdlen,
+                                                 int wire)
     {
         char addr[INET6_ADDRSTRLEN];
-        switch (t) {
-        case core::dns_type::A:
+        switch (wire) {
+        case ns_t_a:
             if (rdlen != 4 || inet_ntop(AF_INET, rd, addr, sizeof addr) == nullptr)
                 return std::nullopt;
             return std::string(addr);
-        case core::dns_type::AAAA:
+        case ns_t_aaaa:
             if (rdlen != 16 || inet_ntop(AF_INET6, rd, addr, sizeof addr) == nullptr)
                 return std::nullopt;
             return std::string(addr);
-        case core::dns_type::MX: {
+        case ns_t_mx: {
             if (rdlen < 3)
                 return std::nullopt;
             const unsigned pref = (static_cast<unsigned>(rd[0]) << 8) | rd[1];
@@ -442,7 +473,7 @@ private:
                 return std::nullopt;
             return std::to_string(pref) + " " + *host;
         }
-        case core::dns_type::TXT: {
+        case ns_t_txt: {
             // RFC 7208 3.3: the strings of one record are concatenated.
             std::string text;
             std::size_t pos = 0;
@@ -455,11 +486,9 @@ private:
             }
             return text;
         }
-        case core::dns_type::PTR:
-        case core::dns_type::CNAME:
-            return expand(msg, rd);
+        default:
+            return expand(msg, rd); // PTR, CNAME
         }
-        return std::nullopt;
     }
 
     std::unique_ptr<struct __res_state> state_;
@@ -471,7 +500,7 @@ private:
 /** A warning: one line on stderr, the check goes on. */
 void warn(std::string_view message)
 {
-    const std::string line = core::text::capped(message, 1000, ' ');
+    const std::string line = capped(message, 1000);
     std::fprintf(stderr, "%.*s: warning: %s\n", static_cast<int>(program.size()), program.data(), line.c_str());
 }
 
@@ -483,86 +512,88 @@ enum class store_use { LOOKUP, WRITE, EXPORT };
  * backend none or redis without --redis, or the default LMDB file does not
  * exist yet.
  */
-core::result<std::unique_ptr<adapters::reputation_store>> open_store(const options &o, const core::config &cfg,
-                                                                     store_use use)
+result<rep_ptr> open_store(const options &o, authweight_ctx *ctx, store_use use)
 {
-    const auto &rc = cfg.reputation;
+    authweight_rep *rep = nullptr;
+    char *errmsg = nullptr;
     if (o.redis) {
-        auto ro = adapters::parse_redis_address(*o.redis);
-        if (!ro)
-            return std::unexpected(ro.error());
-        ro->prefix = rc.redis_prefix;
-        ro->ttl = rc.redis_ttl;
-        if (const char *pw = std::getenv("AUTHWEIGHT_REDIS_PASSWORD"))
-            ro->password = pw;
-        auto st = adapters::redis_store::connect(std::move(*ro));
-        if (!st)
-            return std::unexpected(st.error());
-        return std::unique_ptr<adapters::reputation_store>(std::move(*st));
+        const int rc = authweight_rep_connect(ctx, o.redis->c_str(), std::getenv("AUTHWEIGHT_REDIS_PASSWORD"), &rep,
+                                              &errmsg);
+        if (rc != AUTHWEIGHT_OK)
+            return failure{take_message(errmsg, rc)};
+        return rep_ptr{rep};
     }
-    if (!o.reputation_db && rc.backend != "lmdb") {
+    const std::string_view backend = authweight_ctx_rep_backend(ctx);
+    if (!o.reputation_db && backend != "lmdb") {
         if (use == store_use::LOOKUP)
-            return nullptr;
-        return fail(error_code::BAD_INPUT, "reputation.backend is " + rc.backend +
-                                               ": give --reputation-db PATH or --redis HOST[:PORT]");
+            return rep_ptr{};
+        return failure{"reputation.backend is " + std::string(backend) +
+                       ": give --reputation-db PATH or --redis HOST[:PORT]"};
     }
-    adapters::lmdb_options lo;
-    lo.path = o.reputation_db ? *o.reputation_db : rc.lmdb_path;
-    lo.map_size_mib = static_cast<std::size_t>(rc.lmdb_map_size);
-    lo.create = use == store_use::WRITE;
-    lo.read_only = use != store_use::WRITE;
-    auto st = std::make_unique<adapters::lmdb_store>(std::move(lo));
-    if (auto ok = st->open(); !ok) {
-        if (use == store_use::LOOKUP && !o.reputation_db && ok.error().code() == error_code::NOT_FOUND)
-            return nullptr;
-        return std::unexpected(ok.error());
+    const int rc = authweight_rep_open(ctx, o.reputation_db ? o.reputation_db->c_str() : nullptr,
+                                       use == store_use::WRITE ? AUTHWEIGHT_REP_OPEN_NOW : AUTHWEIGHT_REP_READ_ONLY, &rep, &errmsg);
+    if (rc == AUTHWEIGHT_E_NOTFOUND && use == store_use::LOOKUP && !o.reputation_db) {
+        authweight_free(errmsg);
+        return rep_ptr{};
     }
-    return std::unique_ptr<adapters::reputation_store>(std::move(st));
+    if (rc != AUTHWEIGHT_OK)
+        return failure{take_message(errmsg, rc)};
+    return rep_ptr{rep};
 }
 
-std::int64_t now_of(const options &o)
+long long now_of(const options &o)
 {
-    return o.now ? *o.now : static_cast<std::int64_t>(std::time(nullptr));
+    return o.now ? *o.now : static_cast<long long>(std::time(nullptr));
+}
+
+/** What --export writes to, and what went wrong. */
+struct export_sink {
+    std::FILE *out;
+    std::size_t done{0};
+    std::size_t skipped{0};
+    bool write_ok{true};
+};
+
+void export_record(void *arg, const char *identity, const char *line, size_t len, const char *error)
+{
+    auto &sink = *static_cast<export_sink *>(arg);
+    if (line == nullptr) {
+        ++sink.skipped;
+        warn("skipped '" + std::string(identity).substr(0, 100) + "': " + error);
+        return;
+    }
+    sink.write_ok = sink.write_ok && std::fwrite(line, 1, len, sink.out) == len && std::fputc('\n', sink.out) != EOF;
+    ++sink.done;
 }
 
 /** --export FILE / --import FILE. */
-int transfer(const options &o, const core::config &cfg)
+int transfer(const options &o, authweight_ctx *ctx)
 {
     const bool exporting = o.export_path.has_value();
-    auto store = open_store(o, cfg, exporting ? store_use::EXPORT : store_use::WRITE);
+    auto store = open_store(o, ctx, exporting ? store_use::EXPORT : store_use::WRITE);
     if (!store)
-        return die(store.error().message());
-    std::size_t done = 0, skipped = 0;
+        return die(store.error());
+    authweight_rep *rep = store->get();
+    char *errmsg = nullptr;
     if (exporting) {
         const std::string &path = *o.export_path;
         std::unique_ptr<std::FILE, int (*)(std::FILE *)> owned{nullptr, &std::fclose};
-        std::FILE *out = stdout;
+        export_sink sink{stdout};
         if (path != "-") {
             owned.reset(std::fopen(path.c_str(), "w"));
             if (!owned)
                 return die("cannot write " + path + ": " + std::strerror(errno));
-            out = owned.get();
+            sink.out = owned.get();
         }
-        bool write_ok = true;
-        auto r = (*store)->each_record([&](std::string_view id, const core::result<core::reputation_record> &rec) {
-            if (!rec) {
-                ++skipped;
-                warn("skipped '" + std::string(id.substr(0, 100)) + "': " + rec.error().message());
-                return;
-            }
-            const std::string line = adapters::record_line(id, *rec) + "\n";
-            write_ok = write_ok && std::fwrite(line.data(), 1, line.size(), out) == line.size();
-            ++done;
-        });
-        if (!r)
-            return die(r.error().message());
-        if (!write_ok || std::fflush(out) != 0)
+        if (int rc = authweight_rep_export(rep, export_record, &sink, &errmsg); rc != AUTHWEIGHT_OK)
+            return die(take_message(errmsg, rc));
+        if (!sink.write_ok || std::fflush(sink.out) != 0)
             return die("cannot write " + path + ": " + std::strerror(errno));
         if (path != "-") {
             if (std::fclose(owned.release()) != 0)
                 return die("cannot write " + path + ": " + std::strerror(errno));
-            std::printf("{\"exported\":%zu,\"skipped\":%zu,\"store\":\"%s\"}\n", done, skipped,
-                        (*store)->describe().c_str());
+            std::printf("{\"exported\":%zu,\"skipped\":%zu,\"store\":\"%s\"}\n", sink.done, sink.skipped,
+                        authweight_rep_describe(rep));
         }
         return 0;
     }
@@ -576,11 +607,9 @@ int transfer(const options &o, const core::config &cfg)
             return die("cannot read " + path + ": " + std::strerror(errno));
         in = owned.get();
     }
-    constexpr std::size_t batch_size = 10000;
     constexpr std::size_t max_line = 4096;
-    std::vector<std::pair<std::string, core::reputation_record>> batch;
+    std::size_t done = 0, skipped = 0, lineno = 0;
     std::string line;
-    std::size_t lineno = 0;
     bool eof = false;
     while (!eof) {
         line.clear();
@@ -596,42 +625,64 @@ int transfer(const options &o, const core::config &cfg)
             line.pop_back();
         if (line.empty() || line.front() == '#')
             continue;
-        auto rec = line.size() > max_line ? core::result<std::pair<std::string, core::reputation_record>>(
-                                                fail(error_code::BAD_INPUT, "export line: too long"))
-                                          : adapters::parse_record_line(line);
-        if (!rec) {
+        const int rc = line.size() > max_line ? AUTHWEIGHT_E_INPUT
+                                              : authweight_rep_import(rep, line.data(), line.size(), &errmsg);
+        if (rc == AUTHWEIGHT_E_INPUT) {
             ++skipped;
-            warn(path + ":" + std::to_string(lineno) + ": " + rec.error().message());
+            warn(path + ":" + std::to_string(lineno) + ": " +
+                 (errmsg != nullptr ? take_message(errmsg, rc) : std::string("export line: too long")));
+            errmsg = nullptr;
             continue;
         }
-        batch.push_back(std::move(*rec));
-        if (batch.size() == batch_size) {
-            if (auto r = (*store)->put(batch); !r)
-                return die(r.error().message());
-            done += batch.size();
-            batch.clear();
-        }
+        if (rc != AUTHWEIGHT_OK)
+            return die(take_message(errmsg, rc));
+        ++done;
     }
-    if (auto r = (*store)->put(batch); !r)
-        return die(r.error().message());
-    done += batch.size();
-    std::printf("{\"imported\":%zu,\"skipped\":%zu,\"store\":\"%s\"}\n", done, skipped,
-                (*store)->describe().c_str());
+    if (int rc = authweight_rep_flush(rep, nullptr, &errmsg); rc != AUTHWEIGHT_OK)
+        return die(take_message(errmsg, rc));
+    std::printf("{\"imported\":%zu,\"skipped\":%zu,\"store\":\"%s\"}\n", done, skipped, authweight_rep_describe(rep));
     return std::fflush(stdout) == 0 ? 0 : 2;
+}
+
+/** The evaluation's authenticated identities (the report's reputation.identities). */
+std::vector<const char *> identities_of(const authweight_eval *ev)
+{
+    std::vector<const char *> ids;
+    for (size_t i = 0; i < authweight_eval_identity_count(ev); ++i) {
+        const char *id = nullptr;
+        if (authweight_eval_identity(ev, i, &id) == AUTHWEIGHT_OK)
+            ids.push_back(id);
+    }
+    return ids;
+}
+
+/** Principle 7: the identities' history, looked up after authentication
+ *  proved them and handed to the evaluation, which re-scores. */
+void score_reputation(authweight_rep *rep, authweight_eval *ev, const std::vector<const char *> &ids, long long now)
+{
+    char *json = nullptr, *errmsg = nullptr;
+    size_t len = 0;
+    int rc = authweight_rep_lookup(rep, ids.data(), ids.size(), now, &json, &len, &errmsg);
+    if (rc != AUTHWEIGHT_OK)
+        return warn("reputation not used: " + take_message(errmsg, rc));
+    rc = authweight_eval_reputation(ev, json, len, &errmsg);
+    authweight_free(json);
+    if (rc != AUTHWEIGHT_OK)
+        warn("reputation not used: " + take_message(errmsg, rc));
 }
 
 int run(int argc, char **argv)
 {
     auto parsed = parse_args(argc, argv);
     if (!parsed)
-        return die(parsed.error().message());
+        return die(parsed.error());
     options &o = *parsed;
     if (o.help) {
         std::fwrite(usage_text.data(), 1, usage_text.size(), stdout);
         return std::fflush(stdout) == 0 ? 0 : 2;
     }
     if (o.version) {
-        std::printf("%.*s %s\n", static_cast<int>(program.size()), program.data(), AUTHWEIGHT_VERSION_STRING);
+        std::printf("%.*s %s\n", static_cast<int>(program.size()), program.data(), authweight_version());
         return std::fflush(stdout) == 0 ? 0 : 2;
     }
 
@@ -641,23 +692,24 @@ int run(int argc, char **argv)
     if (o.config_path) {
         auto text = read_input(*o.config_path, "config");
         if (!text)
-            return die(text.error().message());
+            return die(text.error());
         config_text = std::move(*text);
         config_label = "config " + *o.config_path + ": ";
     }
-    auto cfg = adapters::parse_config(config_text);
-    if (!cfg)
-        return die(config_label + cfg.error().message());
+    char *errmsg = nullptr;
+    authweight_ctx *ctx_raw = nullptr;
+    if (int rc = authweight_ctx_new(config_text.data(), config_text.size(), &ctx_raw, &errmsg); rc != AUTHWEIGHT_OK)
+        return die((rc == AUTHWEIGHT_E_CONFIG ? config_label : std::string{}) + take_message(errmsg, rc));
+    const ctx_ptr ctx{ctx_raw};
     if (o.export_path || o.import_path)
-        return transfer(o, *cfg);
-    const core::config config_copy = *cfg;
+        return transfer(o, ctx.get());
 
-    std::optional<adapters::zone> zone;
+    zone_ptr zone;
     if (o.dns == dns_mode::ZONE) {
-        auto z = adapters::zone::load(o.zone_path);
-        if (!z)
-            return die(z.error().message());
-        zone = std::move(*z);
+        authweight_zone *z = nullptr;
+        if (int rc = authweight_zone_load(o.zone_path.c_str(), &z, &errmsg); rc != AUTHWEIGHT_OK)
+            return die(take_message(errmsg, rc));
+        zone.reset(z);
     }
     std::unique_ptr<system_resolver> resolver;
     if (o.dns == dns_mode::SYSTEM) {
@@ -666,76 +718,81 @@ int run(int argc, char **argv)
             return die("cannot initialise the system resolver");
     }
 
+    std::string message;
     if (o.message_path) {
         auto text = read_input(*o.message_path, "message");
         if (!text)
-            return die(text.error().message());
-        o.facts.message = std::move(*text);
-        o.facts.has_message = true;
+            return die(text.error());
+        message = std::move(*text);
     }
 
-    auto eng = adapters::engine::create(std::move(*cfg));
-    if (!eng)
-        return die((eng.error().code() == error_code::BAD_CONFIG ? config_label : std::string{}) +
-                   eng.error().message());
-    auto ev = adapters::evaluation::create(*eng, std::move(o.facts));
-    if (!ev)
-        return die(ev.error().message());
-    auto &evaluation = **ev;
+    const std::string facts = o.facts.dump();
+    authweight_eval *ev_raw = nullptr;
+    if (int rc = authweight_eval_new(ctx.get(), facts.data(), facts.size(), o.message_path ? message.data() : nullptr,
+                                     message.size(), &ev_raw, &errmsg);
+        rc != AUTHWEIGHT_OK)
+        return die(take_message(errmsg, rc));
+    const eval_ptr ev{ev_raw};
 
-    int iterations = 0;
-    while (evaluation.step() == adapters::step_status::NEED_DNS) {
+    int rc = AUTHWEIGHT_OK;
+    for (int iterations = 0; (rc = authweight_eval_step(ev.get())) == AUTHWEIGHT_NEED_DNS;) {
         if (++iterations > max_dns_iterations)
             return die("internal error: DNS evaluation did not finish");
-        const std::vector<core::dns_query> queries = evaluation.pending();
-        for (const auto &q : queries) {
-            std::optional<core::dns_answer> a;
-            if (zone)
-                a = zone->answer(q);
-            else if (resolver)
-                a = resolver->resolve(q);
-            // No DNS, or a TIMEOUT in the zone: a temporary failure, never
-            // a negative verdict.
-            evaluation.answer(q, a.value_or(core::dns_answer{core::dns_status::TEMPFAIL, {}}));
+        if (zone) {
+            if (int zr = authweight_eval_answer_zone(ev.get(), zone.get()); zr != AUTHWEIGHT_OK)
+                return die(std::string("internal error: ") + authweight_strerror(zr));
+            continue;
+        }
+        for (size_t i = 0; i < authweight_eval_query_count(ev.get()); ++i) {
+            const char *name = nullptr, *type = nullptr;
+            if (authweight_eval_query(ev.get(), i, &name, &type) != AUTHWEIGHT_OK)
+                break;
+            // No DNS: a temporary failure, never a negative verdict.
+            const std::string qname{name}, qtype{type};
+            dns_answer a = resolver ? resolver->resolve(qname, qtype) : dns_answer{"tempfail", {}};
+            std::vector<const char *> recs;
+            for (const auto &r : a.records)
+                recs.push_back(r.c_str());
+            authweight_eval_answer(ev.get(), qname.c_str(), qtype.c_str(), a.status, recs.data(), recs.size());
         }
     }
+    if (rc != AUTHWEIGHT_OK)
+        return die(std::string("internal error: ") + authweight_strerror(rc));
 
-    // Principle 7: the identities' history, looked up after authentication
-    // proved them; the evaluation re-scores over the DNS answers it has.
-    std::vector<std::string> identities;
-    for (const auto &id : evaluation.result().reputation_identities)
-        identities.push_back(id.name);
-    std::unique_ptr<adapters::reputation_store> store;
-    if (!identities.empty() || o.learn) {
-        auto st = open_store(o, config_copy, o.learn ? store_use::WRITE : store_use::LOOKUP);
+    const std::vector<const char *> ids = identities_of(ev.get());
+    rep_ptr store;
+    if (!ids.empty() || o.learn) {
+        auto st = open_store(o, ctx.get(), o.learn ? store_use::WRITE : store_use::LOOKUP);
         if (!st && o.learn)
-            return die(st.error().message());
+            return die(st.error());
         if (!st)
-            warn("reputation not used: " + st.error().message());
+            warn("reputation not used: " + st.error());
         else
             store = std::move(*st);
     }
-    if (store && !identities.empty()) {
-        auto counts = store->lookup(identities, now_of(o), config_copy.reputation.half_life);
-        if (!counts) {
-            warn("reputation not used: " + counts.error().message());
-        } else if (!counts->empty()) {
-            evaluation.set_reputation(std::move(*counts));
-        }
-    }
+    if (store && !ids.empty())
+        score_reputation(store.get(), ev.get(), identities_of(ev.get()), now_of(o));
     if (o.learn) {
-        if (identities.empty()) {
+        if (ids.empty()) {
             warn("nothing learned: the message has no authenticated identity");
         } else {
-            auto lesson = core::lesson_for(*o.learn, config_copy.reputation);
-            if (auto r = store->learn(identities, lesson.value_or(core::reputation_lesson{}), now_of(o),
-                                      config_copy.reputation);
-                !r)
-                return die("cannot learn: " + r.error().message());
+            const auto learn_ids = identities_of(ev.get()); // reputation re-scoring renews the strings
+            if (int lr = authweight_rep_learn(store.get(), learn_ids.data(), learn_ids.size(), o.learn->c_str(),
+                                              now_of(o), 0, &errmsg);
+                lr != AUTHWEIGHT_OK)
+                return die("cannot learn: " + take_message(errmsg, lr));
         }
     }
 
-    const std::string out = adapters::report_to_json(evaluation.result(), o.pretty ? 2 : -1) + "\n";
+    char *report = nullptr;
+    size_t len = 0;
+    if (int jr = authweight_eval_report_json(ev.get(), &report, &len); jr != AUTHWEIGHT_OK)
+        return die(std::string("internal error: ") + authweight_strerror(jr));
+    std::string out{report, len};
+    authweight_free(report);
+    if (o.pretty)
+        out = nlohmann::ordered_json::parse(out).dump(2);
+    out += '\n';
     if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0)
         return die(std::string("cannot write output: ") + std::strerror(errno));
     return 0;

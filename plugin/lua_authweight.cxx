@@ -1158,7 +1158,7 @@ int ctx_reputation_store(lua_State *L)
     h->ptr = nullptr;
     set_metatable(L, REP_MT);
     char *errmsg = nullptr;
-    int rc = authweight_rep_open(ctx->ptr, path, &h->ptr, &errmsg);
+    int rc = authweight_rep_open(ctx->ptr, path, 0, &h->ptr, &errmsg);
     if (rc != AUTHWEIGHT_OK)
         return push_abi_fail(L, rc, errmsg);
     return 1;

@@ -479,6 +479,18 @@ struct fact_doc<json> {
     }
 };
 
+core::result<core::reputation_map> parse_reputation_counts(std::string_view json_text)
+{
+    try {
+        auto doc = parse_json(json_text, "reputation counts are not valid JSON", error_code::BAD_INPUT);
+        if (!doc)
+            return std::unexpected(doc.error());
+        return facts_detail::read_reputation(*doc);
+    } catch (const json::exception &e) {
+        return fail(error_code::INTERNAL, std::string("reputation counts: ") + e.what());
+    }
+}
+
 core::result<core::delivery_facts> parse_facts(std::string_view json_text)
 {
     try {

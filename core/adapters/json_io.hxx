@@ -37,6 +37,10 @@ namespace authweight::adapters {
  */
 [[nodiscard]] core::result<core::delivery_facts> parse_facts(std::string_view json_text);
 
+/** Decayed counts a host looked up, {"identity": {"spam": n, "ham": n}},
+ *  read as the facts' "reputation" is (facts_reader.hxx). */
+[[nodiscard]] core::result<core::reputation_map> parse_reputation_counts(std::string_view json_text);
+
 /** The report as one JSON object (DESIGN.md's CLI output), compact. */
 [[nodiscard]] std::string report_to_json(const report &r, int indent = -1);
 

@@ -153,7 +153,7 @@ core::result<std::string> read_file(const std::string &path)
 {
     std::unique_ptr<std::FILE, int (*)(std::FILE *)> f{std::fopen(path.c_str(), "rb"), &std::fclose};
     if (!f)
-        return fail(error_code::BAD_INPUT, "cannot read zone file " + path + ": " + std::strerror(errno));
+        return fail(error_code::NOT_FOUND, "cannot read zone file " + path + ": " + std::strerror(errno));
     std::string text;
     char buf[65536];
     for (;;) {

@@ -220,7 +220,7 @@ TEST(zone_file, load_reads_a_file_and_names_it_in_errors)
 {
     auto missing = adapters::zone::load("/nonexistent/authweight/zone.json");
     CHECK_FALSE(missing.has_value());
-    CHECK_EQUAL(static_cast<int>(core::error_code::BAD_INPUT), static_cast<int>(missing.error().code()));
+    CHECK_EQUAL(static_cast<int>(core::error_code::NOT_FOUND), static_cast<int>(missing.error().code()));
     STRCMP_EQUAL("cannot read zone file /nonexistent/authweight/zone.json: No such file or directory",
                  missing.error().message().c_str());
 
