@@ -213,7 +213,7 @@ AUTHWEIGHT_API int authweight_ctx_new(const char *config_json, size_t len, authw
         if (!cfg)
             return fail_with(errmsg, map_code(cfg.error().code(), AUTHWEIGHT_E_CONFIG),
                              cfg.error().message());
-        auto eng = adapters::engine::create(std::move(*cfg));
+        auto eng = adapters::make_engine(std::move(*cfg));
         if (!eng)
             return fail_with(errmsg, map_code(eng.error().code(), AUTHWEIGHT_E_CONFIG),
                              eng.error().message());
@@ -453,17 +453,9 @@ AUTHWEIGHT_API int authweight_ctx_unauth_strict(const authweight_ctx *ctx, const
         std::vector<core::external_symbol> external;
         if (!split_symbols(names, scores, n, own, external))
             return AUTHWEIGHT_E_INVAL;
-        // The policy's own rule, fed only what it reads for this symbol, so
-        // the host's postfilter and the CLI weigh content one way.
-        core::policy_input in;
-        in.cfg = &ctx->eng->cfg();
-        in.ds = &ctx->eng->domains();
-        in.smtp_authenticated = smtp_authenticated != 0;
-        in.auth.dmarc.spf_aligned = aligned != 0;
-        in.external = std::move(external);
-        auto v = core::evaluate_policy(in);
-        if (const auto *s = v.find("AUTHW_UNAUTH_STRICT"))
-            *extra = s->score;
+        // The policy's own rule, so the host's postfilter and the CLI
+        // weigh content one way.
+        *extra = core::unauth_strict_weight(ctx->eng->cfg(), external, aligned != 0, smtp_authenticated != 0);
         return AUTHWEIGHT_OK;
     });
 }

@@ -328,34 +328,4 @@ std::vector<core::dkim_outcome> check_dkim(const dkim_request &req, core::dns_so
     return check_dkim_resumable(req, dns).outcomes;
 }
 
-core::dmarc_outcome check_dmarc(std::string_view from_domain, const core::spf_outcome &spf,
-                                const std::vector<core::dkim_outcome> &dkim, core::dns_source &dns,
-                                const core::domain_services &ds)
-{
-    core::dmarc_outcome out;
-    out.from_domain = std::string(from_domain);
-    const auto from = core::dmarc_normalize(from_domain);
-    if (from.empty()) {
-        out.reason = "no single RFC 5322 From domain";
-        return out;
-    }
-    const auto org = core::organizational_domain(from, ds).value_or(from);
-    // RFC 7489 6.6.3: _dmarc.<From domain>, then _dmarc.<organisational
-    // domain>; both are asked in the same round.
-    const std::string from_name = "_dmarc." + from;
-    const std::string org_name = "_dmarc." + org;
-    if (from_name.size() > 253) {
-        out.reason = "From domain too long for a _dmarc name";
-        return out;
-    }
-    const auto *from_answer = dns.lookup(core::dns_query{from_name, core::dns_type::TXT});
-    const core::dns_answer *org_answer = nullptr;
-    if (org != from)
-        org_answer = dns.lookup(core::dns_query{org_name, core::dns_type::TXT});
-    auto found = core::discover_dmarc_policy(from, org, from_answer, org_answer);
-    if (!found)
-        return out;  // an answer is missing: the caller steps again
-    return core::evaluate_dmarc(from, *found, spf, dkim, ds);
-}
-
 } // namespace authweight::adapters

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "authweight/dns.hxx"
+#include "authweight/evaluation.hxx"
 #include "authweight/domain.hxx"
 #include "authweight/results.hxx"
 #include "authweight/rfc5322.hxx"
@@ -29,10 +30,7 @@ struct dkim_request {
  *  when a key was missing from the snapshot (the outcomes are then empty
  *  and the caller steps again). A complete result stays valid for the rest
  *  of the evaluation, since answers are only ever added to the snapshot. */
-struct dkim_check {
-    std::vector<core::dkim_outcome> outcomes;
-    bool complete{true};
-};
+using dkim_check = core::dkim_check;
 
 /**
  * The work of check_dkim. Only the first `max_signatures` DKIM-Signature
@@ -46,13 +44,5 @@ struct dkim_check {
  * signing), or when the key is in testing mode (t=y, RFC 6376 3.6.1).
  */
 [[nodiscard]] dkim_check check_dkim_resumable(const dkim_request &req, core::dns_source &dns);
-
-/** DMARC: alignment of SPF and DKIM with the From domain, and the published
- *  policy (_dmarc lookup with the organisational-domain fallback). */
-[[nodiscard]] core::dmarc_outcome check_dmarc(std::string_view from_domain,
-                                              const core::spf_outcome &spf,
-                                              const std::vector<core::dkim_outcome> &dkim,
-                                              core::dns_source &dns,
-                                              const core::domain_services &ds);
 
 } // namespace authweight::adapters

@@ -401,4 +401,33 @@ dmarc_outcome evaluate_dmarc(std::string_view from_domain, const dmarc_discovery
     return out;
 }
 
+dmarc_outcome check_dmarc(std::string_view from_domain, const spf_outcome &spf, const std::vector<dkim_outcome> &dkim,
+                          dns_source &dns, const domain_services &ds)
+{
+    dmarc_outcome out;
+    out.from_domain = std::string(from_domain);
+    const auto from = dmarc_normalize(from_domain);
+    if (from.empty()) {
+        out.reason = "no single RFC 5322 From domain";
+        return out;
+    }
+    const auto org = organizational_domain(from, ds).value_or(from);
+    // RFC 7489 6.6.3: _dmarc.<From domain>, then _dmarc.<organisational
+    // domain>; both are asked in the same round.
+    const std::string from_name = "_dmarc." + from;
+    const std::string org_name = "_dmarc." + org;
+    if (from_name.size() > 253) {
+        out.reason = "From domain too long for a _dmarc name";
+        return out;
+    }
+    const auto *from_answer = dns.lookup(dns_query{from_name, dns_type::TXT});
+    const dns_answer *org_answer = nullptr;
+    if (org != from)
+        org_answer = dns.lookup(dns_query{org_name, dns_type::TXT});
+    auto found = discover_dmarc_policy(from, org, from_answer, org_answer);
+    if (!found)
+        return out;  // an answer is missing: the caller steps again
+    return evaluate_dmarc(from, *found, spf, dkim, ds);
+}
+
 } // namespace authweight::core

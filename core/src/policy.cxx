@@ -159,6 +159,20 @@ const symbol_hit *verdict::find(std::string_view name) const
     return nullptr;
 }
 
+double unauth_strict_weight(const config &cfg, const std::vector<external_symbol> &external, bool auth_aligned,
+                            bool smtp_authenticated, double *content)
+{
+    double positive = 0.0;
+    for (const auto &e : external)
+        if (e.score > 0 && !is_trust_symbol(e.name, cfg.trust_symbols))
+            positive += e.score;
+    if (content != nullptr)
+        *content = positive;
+    if (cfg.unauthenticated_multiplier <= 1.0 || auth_aligned || smtp_authenticated)
+        return 0.0;
+    return std::max(0.0, std::min(cfg.unauthenticated_cap, (cfg.unauthenticated_multiplier - 1.0) * positive));
+}
+
 bool aligned(const auth_results &a) noexcept
 {
     return a.dmarc.spf_aligned || a.dmarc.dkim_aligned;
@@ -262,10 +276,8 @@ verdict evaluate_policy(const policy_input &in)
 
     // Principle 7: the history of the authenticated identities, never of
     // the bare From. The contract score is the weight at a share of 1.
-    if (in.reputation != nullptr && !in.reputation->empty()) {
-        const std::string from_domain = in.from.status == from_status::SINGLE ? in.from.author.domain : "";
-        const auto ids = reputation_identities(in.auth, from_domain, cfg.reputation, in.ds);
-        const auto rep = assess_reputation(ids, *in.reputation, cfg.reputation);
+    if (in.reputation != nullptr && !in.reputation->empty() && in.identities != nullptr) {
+        const auto rep = assess_reputation(*in.identities, *in.reputation, cfg.reputation);
         if (rep.bad > 0.0 || rep.good > 0.0) {
             const bool bad = rep.bad > 0.0;
             const std::string_view name = bad ? "AUTHW_REP_BAD" : "AUTHW_REP_GOOD";
@@ -279,18 +291,12 @@ verdict evaluate_policy(const policy_input &in)
     }
 
     // Principle 6: opt-in, bounded extra weight for unauthenticated mail.
-    if (cfg.unauthenticated_multiplier > 1.0 && !auth_aligned && !in.smtp_authenticated) {
-        double content = 0.0;
-        for (const auto &e : in.external)
-            if (e.score > 0 && !is_trust_symbol(e.name, cfg.trust_symbols))
-                content += e.score;
-        double extra = std::min(cfg.unauthenticated_cap, (cfg.unauthenticated_multiplier - 1.0) * content);
-        if (extra > 0) {
-            add(out, "AUTHW_UNAUTH_STRICT", "no aligned authentication: content score " +
-                                                fmt_score(content) + " weighed x" +
-                                                fmt_score(cfg.unauthenticated_multiplier))
-                .score = extra;
-        }
+    double content = 0.0;
+    if (double extra = unauth_strict_weight(cfg, in.external, auth_aligned, in.smtp_authenticated, &content);
+        extra > 0) {
+        add(out, "AUTHW_UNAUTH_STRICT", "no aligned authentication: content score " + fmt_score(content) +
+                                            " weighed x" + fmt_score(cfg.unauthenticated_multiplier))
+            .score = extra;
     }
 
     // Principle 5: no automatic pass. Computed last, over everything above.

@@ -54,7 +54,7 @@ const corpus &the_corpus()
                 "protected_domains": ["bank.example"], "reputation": {"backend": "none"}})");
         if (!cfg)
             die(cfg.error().message());
-        auto eng = adapters::engine::create(std::move(*cfg));
+        auto eng = adapters::make_engine(std::move(*cfg));
         if (!eng)
             die(eng.error().message());
         auto zone = adapters::zone::load(corpus_dir + "/zone.json");

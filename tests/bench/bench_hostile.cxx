@@ -34,7 +34,7 @@ struct fixture {
 const fixture &bench_fixture()
 {
     static const fixture f = [] {
-        auto eng = adapters::engine::create(hostile_config());
+        auto eng = adapters::make_engine(hostile_config());
         if (!eng)
             die(eng.error().message());
         auto zone = adapters::zone::parse(hostile_zone_json((*eng)->domains()));

@@ -192,7 +192,7 @@ int main(int argc, char **argv)
     // 3. input only: never a pass by itself
     core::config cfg;
     cfg.trusted_authserv_ids = {"example.net", "foo.example.net", "unrelated.com"};
-    auto eng = adapters::engine::create(cfg);
+    auto eng = adapters::make_engine(cfg);
     if (!eng) {
         std::fprintf(stderr, "engine: %s\n", eng.error().message().c_str());
         return 2;

@@ -932,3 +932,34 @@ TEST(c_abi, lmdb_stores_open_export_and_import)
     authweight_rep_free(rep);
     std::filesystem::remove_all(dir);
 }
+
+TEST(c_abi, an_unknown_reverse_name_is_no_missing_one)
+{
+    // FCrDNS that could not be asked (the PTR lookup failed temporarily)
+    // is unknown: the host gets no "no-rdns" mark for it, as it does when
+    // the PTR name is known not to exist.
+    const std::string config = R"({"dns_cache_ttl": 0})";
+    ctx_owner ctx;
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_ctx_new(config.data(), config.size(), &ctx.p, nullptr));
+    const std::string facts = R"({"ip":"203.0.113.7","helo":"mail.example.org","mail_from":"a@example.org"})";
+    for (const char *ptr_status : {"tempfail", "nxdomain"}) {
+        eval_owner ev;
+        CHECK_EQUAL(AUTHWEIGHT_OK, authweight_eval_new(ctx.p, facts.data(), facts.size(), nullptr, 0, &ev.p, nullptr));
+        int rc = AUTHWEIGHT_OK;
+        for (int round = 0; round < 40 && (rc = authweight_eval_step(ev.p)) == AUTHWEIGHT_NEED_DNS; ++round) {
+            for (size_t i = 0; i < authweight_eval_query_count(ev.p); ++i) {
+                const char *name = nullptr, *type = nullptr;
+                CHECK_EQUAL(AUTHWEIGHT_OK, authweight_eval_query(ev.p, i, &name, &type));
+                const std::string qname{name}, qtype{type};
+                const char *status = qtype == "PTR" ? ptr_status : "nxdomain";
+                CHECK_EQUAL(AUTHWEIGHT_OK, authweight_eval_answer(ev.p, qname.c_str(), qtype.c_str(), status, nullptr, 0));
+            }
+        }
+        CHECK_EQUAL(AUTHWEIGHT_OK, rc);
+        c_text json;
+        CHECK_EQUAL(AUTHWEIGHT_OK, authweight_eval_report_json(ev.p, &json.p, &json.len));
+        const auto marks = nlohmann::json::parse(json.str()).at("host").at("marks").dump();
+        const bool no_rdns = marks.find("no-rdns") != std::string::npos;
+        CHECK_EQUAL_TEXT(std::string_view{ptr_status} == "nxdomain", no_rdns, (std::string(ptr_status) + ": " + marks).c_str());
+    }
+}

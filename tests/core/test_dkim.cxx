@@ -325,7 +325,7 @@ TEST(dkim, key_dns_timeout_is_temperror_through_the_engine)
     CHECK_TRUE(zone.has_value());
     auto cfg = core::config{};
     cfg.max_dns_rounds = 2;
-    auto eng = adapters::engine::create(cfg);
+    auto eng = adapters::make_engine(cfg);
     CHECK_TRUE(eng.has_value());
     core::delivery_facts facts;
     facts.message = msg;
@@ -440,7 +440,7 @@ TEST(dkim, one_dns_round_through_the_engine)
         " \"ed._domainkey.football.example.com\": [[\"TXT\", \"" + test_keys().ed_record + "\"]],"
         " \"_dmarc.example.com\": [[\"TXT\", \"v=DMARC1; p=reject\"]]}");
     CHECK_TRUE(zone.has_value());
-    auto eng = adapters::engine::create(core::config{});
+    auto eng = adapters::make_engine(core::config{});
     core::delivery_facts facts;
     facts.message = msg;
     facts.has_message = true;

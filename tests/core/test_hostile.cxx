@@ -27,7 +27,7 @@ struct fixture {
 fixture make_fixture()
 {
     fixture f;
-    auto eng = adapters::engine::create(hostile_config());
+    auto eng = adapters::make_engine(hostile_config());
     if (!eng)
         return f;
     f.eng = *eng;

@@ -342,6 +342,9 @@ TEST(reputation, policy_scores_rep_symbols_for_authenticated_identities_only)
             in.auth.dmarc.dkim_aligned = true;
         }
         in.reputation = &store;
+        // The evaluation computes the identities once, from the results.
+        const auto ids = reputation_identities(in.auth, c.from_domain, cfg.reputation, in.ds);
+        in.identities = &ids;
         auto v = evaluate_policy(in);
         const auto *b = v.find("AUTHW_REP_BAD");
         const auto *g = v.find("AUTHW_REP_GOOD");
@@ -375,6 +378,8 @@ TEST(reputation, rep_good_counts_against_the_trust_budget)
     in.auth.dkim.push_back(sig("friend.example", auth_result::PASS));
     in.auth.dmarc.dkim_aligned = true;
     in.reputation = &store;
+    const auto ids = reputation_identities(in.auth, "friend.example", cfg.reputation, in.ds);
+    in.identities = &ids;
     auto v = evaluate_policy(in);
     CHECK_TRUE(v.find("AUTHW_REP_GOOD") != nullptr);
     const auto *cap = v.find("AUTHW_TRUST_CAP");

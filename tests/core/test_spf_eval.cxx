@@ -59,7 +59,7 @@ struct engine_run {
 engine_run run_engine(const adapters::zone &zone, core::delivery_facts facts)
 {
     engine_run out;
-    auto eng = adapters::engine::create(core::config{});
+    auto eng = adapters::make_engine(core::config{});
     if (!eng)
         FAIL(eng.error().message().c_str());
     auto ev = adapters::evaluation::create(*eng, std::move(facts));

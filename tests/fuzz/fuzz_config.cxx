@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     fuzz::require(cfg->max_dns_rounds >= 1 && cfg->max_dns_rounds <= 30, "max_dns_rounds within 1..30");
     fuzz::require(cfg->max_dkim_signatures >= 1 && cfg->max_dkim_signatures <= 50,
                   "max_dkim_signatures within 1..50");
-    auto eng = adapters::engine::create(std::move(*cfg));
+    auto eng = adapters::make_engine(std::move(*cfg));
     if (!eng)
         fuzz::require(eng.error().code() == core::error_code::BAD_CONFIG, "engine refuses only BAD_CONFIG");
     return 0;

@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     static const auto eng = [] {
         auto cfg = adapters::parse_config("{}");
         fuzz::require(cfg.has_value(), "the default config parses");
-        auto e = adapters::engine::create(std::move(*cfg));
+        auto e = adapters::make_engine(std::move(*cfg));
         fuzz::require(e.has_value(), "the default engine starts");
         return std::move(*e);
     }();

@@ -32,7 +32,7 @@ const fixture &setup()
         core::config cfg;
         cfg.whitelist = {"@friend.example", "boss@friend.example"};
         cfg.protected_domains = {"friend.example", "paypal.com"};
-        auto eng = adapters::engine::create(cfg);
+        auto eng = adapters::make_engine(cfg);
         auto zone = adapters::zone::parse(zone_json);
         fuzz::require(eng.has_value() && zone.has_value(), "fixture starts");
         return fixture{*eng, *zone};

@@ -123,4 +123,14 @@ discover_dmarc_policy(std::string_view from_domain, std::string_view org_domain,
                                            const spf_outcome &spf, const std::vector<dkim_outcome> &dkim,
                                            const domain_services &ds);
 
+/**
+ * DMARC for one message: the _dmarc lookup with the organisational-domain
+ * fallback (RFC 7489 6.6.3, both names asked in one round), then
+ * evaluate_dmarc(). An answer still missing leaves the outcome as for no
+ * policy; the caller steps again once dns has it.
+ */
+[[nodiscard]] dmarc_outcome check_dmarc(std::string_view from_domain, const spf_outcome &spf,
+                                        const std::vector<dkim_outcome> &dkim, dns_source &dns,
+                                        const domain_services &ds);
+
 } // namespace authweight::core

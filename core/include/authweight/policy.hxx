@@ -53,7 +53,20 @@ struct policy_input {
      *  (principle 7); nullptr or empty: no reputation symbols. Only the
      *  identities the authentication results prove are read. */
     const reputation_map *reputation{nullptr};
+    /** The message's authenticated identities (reputation_identities(),
+     *  computed once by the evaluation): whose counts are weighed. */
+    const std::vector<reputation_identity> *identities{nullptr};
 };
+
+/**
+ * Principle 6, aggressive mode for unauthenticated mail: (multiplier - 1)
+ * x the positive score of the external symbols that are no trust_symbols,
+ * capped by unauthenticated_cap; 0 when the mode is off (multiplier <= 1),
+ * the From is aligned or the sender used SMTP AUTH.
+ * @param content if not NULL, receives that positive score
+ */
+[[nodiscard]] double unauth_strict_weight(const config &cfg, const std::vector<external_symbol> &external,
+                                          bool auth_aligned, bool smtp_authenticated, double *content = nullptr);
 
 /** Whether the From domain is authenticated by aligned SPF or DKIM. */
 [[nodiscard]] bool aligned(const auth_results &a) noexcept;
