@@ -10,13 +10,13 @@
 //  - a userdata gets its __gc before the native handle is acquired;
 //  - no Lua function has a C++ object with a destructor alive in its frame,
 //    because Lua 5.4 built as C unwinds with longjmp. Text built here lives
-//    in "authweight.buffer" userdata, which the collector frees, and the
-//    C++ JSON parser runs in a noexcept helper that calls no Lua API.
+//    in "authweight.buffer" userdata and parsed JSON in "authweight.json"
+//    userdata, which the collector frees; the JSON parser runs in a
+//    noexcept helper that calls no Lua API.
 //
-// Lua tables are written as JSON by a small serializer. An empty table is
-// ambiguous (array or object); for the config it takes the "type" of its
-// key path in the embedded schema (an "array" key gives [], anything else
-// {}).
+// Lua tables are written as JSON by a small serializer, the binding's one.
+// An empty table is written {}; the library reads {} as [] where it wants
+// an array.
 #include "authweight.h"
 
 #include <nlohmann/json.hpp>
@@ -34,6 +34,7 @@ extern "C" {
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 
 #define AW_EXPORT __attribute__((visibility("default")))
 
@@ -94,7 +95,7 @@ void set_metatable(lua_State *L, const char *name)
 constexpr const char *CTX_MT = "authweight.ctx";
 constexpr const char *EVAL_MT = "authweight.eval";
 constexpr const char *BUF_MT = "authweight.buffer";
-constexpr const char *SCHEMA_KEY = "authweight.schema";
+constexpr const char *JSON_MT = "authweight.json";
 constexpr const char *TEXT_MT_KEY = "authweight.text_mt";
 constexpr const char *CLOSED_MSG = "attempt to use a closed authweight handle";
 constexpr int MAX_DEPTH = 32;
@@ -172,89 +173,30 @@ bool buf_add(buffer *b, const void *s, size_t n) noexcept
     return true;
 }
 
-// ---- JSON text -> tape (C++, no Lua) -> Lua values (Lua, no C++) ---------------
+// ---- JSON text -> Lua values ----------------------------------------------------------
 //
-// The tape is a flat byte string: one op byte, then its payload.
-//   'n' 't' 'f'           null, true, false
-//   'i' int64 / 'd' double
-//   's' size_t n, n bytes
-//   'a' size_t n, n values / 'o' size_t n, n (string, value) pairs
+// The parsed document lives in a userdata ("authweight.json"), so its
+// destructor is the collector's and no C++ object with one is alive in a
+// frame a Lua error may unwind; reading it (iterators, references) needs
+// no destructor either.
 
-bool tape_raw(buffer *b, const void *p, size_t n) noexcept
+using json_doc = nlohmann::json;
+
+int json_gc(lua_State *L)
 {
-    return buf_add(b, p, n);
+    auto *j = static_cast<json_doc *>(luaL_checkudata(L, 1, JSON_MT));
+    j->~json_doc();
+    new (j) json_doc(); // a second __gc (Lua 5.4's __close, then __gc) finds a null document
+    return 0;
 }
 
-bool tape_op(buffer *b, char op) noexcept
-{
-    return tape_raw(b, &op, 1);
-}
-
-bool tape_size(buffer *b, char op, size_t n) noexcept
-{
-    return tape_op(b, op) && tape_raw(b, &n, sizeof n);
-}
-
-bool tape_string(buffer *b, const std::string &s) noexcept
-{
-    return tape_size(b, 's', s.size()) && tape_raw(b, s.data(), s.size());
-}
-
-bool tape_value(buffer *b, const nlohmann::json &j, int depth)
-{
-    if (depth > MAX_DEPTH)
-        return false;
-    switch (j.type()) {
-    case nlohmann::json::value_t::null:
-    case nlohmann::json::value_t::discarded:
-        return tape_op(b, 'n');
-    case nlohmann::json::value_t::boolean:
-        return tape_op(b, j.get<bool>() ? 't' : 'f');
-    case nlohmann::json::value_t::number_integer: {
-        auto v = j.get<std::int64_t>();
-        return tape_op(b, 'i') && tape_raw(b, &v, sizeof v);
-    }
-    case nlohmann::json::value_t::number_unsigned: {
-        auto u = j.get<std::uint64_t>();
-        if (u <= static_cast<std::uint64_t>(INT64_MAX)) {
-            auto v = static_cast<std::int64_t>(u);
-            return tape_op(b, 'i') && tape_raw(b, &v, sizeof v);
-        }
-        auto d = static_cast<double>(u);
-        return tape_op(b, 'd') && tape_raw(b, &d, sizeof d);
-    }
-    case nlohmann::json::value_t::number_float: {
-        auto d = j.get<double>();
-        return tape_op(b, 'd') && tape_raw(b, &d, sizeof d);
-    }
-    case nlohmann::json::value_t::string:
-    case nlohmann::json::value_t::binary:
-        return tape_string(b, j.is_string() ? j.get_ref<const std::string &>() : std::string{});
-    case nlohmann::json::value_t::array:
-        if (!tape_size(b, 'a', j.size()))
-            return false;
-        for (const auto &v : j)
-            if (!tape_value(b, v, depth + 1))
-                return false;
-        return true;
-    case nlohmann::json::value_t::object:
-        if (!tape_size(b, 'o', j.size()))
-            return false;
-        for (const auto &[k, v] : j.items())
-            if (!tape_string(b, k) || !tape_value(b, v, depth + 1))
-                return false;
-        return true;
-    }
-    return false;
-}
-
-/** @return AUTHWEIGHT_OK, AUTHWEIGHT_E_NOMEM, or AUTHWEIGHT_E_INTERNAL for
- *  text that is not JSON or nests too deeply. */
-int json_to_tape(const char *text, size_t len, buffer *out) noexcept
+/** Parse into the userdata's document. No Lua API inside.
+ *  @return AUTHWEIGHT_OK, AUTHWEIGHT_E_NOMEM or AUTHWEIGHT_E_INTERNAL */
+int parse_into(json_doc *doc, const char *text, size_t len) noexcept
 {
     try {
-        auto j = nlohmann::json::parse(text, text + len);
-        return tape_value(out, j, 0) ? AUTHWEIGHT_OK : AUTHWEIGHT_E_INTERNAL;
+        *doc = json_doc::parse(text, text + len);
+        return AUTHWEIGHT_OK;
     } catch (const std::bad_alloc &) {
         return AUTHWEIGHT_E_NOMEM;
     } catch (...) {
@@ -262,95 +204,65 @@ int json_to_tape(const char *text, size_t len, buffer *out) noexcept
     }
 }
 
-struct tape_reader {
-    const char *p;
-    size_t len;
-    size_t pos;
-};
-
-bool tape_read(tape_reader &r, void *dst, size_t n)
-{
-    if (n > r.len - r.pos)
-        return false;
-    std::memcpy(dst, r.p + r.pos, n);
-    r.pos += n;
-    return true;
-}
-
 int table_hint(size_t n)
 {
     return n > 4096 ? 0 : static_cast<int>(n);
 }
 
-/** Push the next tape value; JSON null becomes nil (an absent key). */
-bool replay(lua_State *L, tape_reader &r, int depth)
+/** Push a JSON value; null becomes nil (an absent key or element). */
+bool push_value(lua_State *L, const json_doc &j, int depth)
 {
-    char op = 0;
-    if (depth > MAX_DEPTH + 1 || !tape_read(r, &op, 1))
+    if (depth > MAX_DEPTH)
         return false;
     luaL_checkstack(L, 4, "authweight: JSON nested too deeply");
-    switch (op) {
-    case 'n':
+    switch (j.type()) {
+    case json_doc::value_t::boolean:
+        lua_pushboolean(L, j.get<bool>() ? 1 : 0);
+        return true;
+    case json_doc::value_t::number_integer:
+        lua_pushinteger(L, static_cast<lua_Integer>(j.get<std::int64_t>()));
+        return true;
+    case json_doc::value_t::number_unsigned:
+        if (j.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX)) {
+            lua_pushinteger(L, static_cast<lua_Integer>(j.get<std::uint64_t>()));
+            return true;
+        }
+        [[fallthrough]];
+    case json_doc::value_t::number_float:
+        lua_pushnumber(L, static_cast<lua_Number>(j.get<double>()));
+        return true;
+    case json_doc::value_t::string: {
+        const auto &str = j.get_ref<const std::string &>();
+        lua_pushlstring(L, str.data(), str.size());
+        return true;
+    }
+    case json_doc::value_t::array: {
+        lua_createtable(L, table_hint(j.size()), 0);
+        int k = 0;
+        for (const auto &v : j) {
+            ++k;
+            if (v.is_null())
+                continue;
+            if (!push_value(L, v, depth + 1))
+                return false;
+            lua_rawseti(L, -2, k);
+        }
+        return true;
+    }
+    case json_doc::value_t::object:
+        lua_createtable(L, 0, table_hint(j.size()));
+        for (auto it = j.begin(); it != j.end(); ++it) {
+            if (it.value().is_null())
+                continue;
+            lua_pushlstring(L, it.key().data(), it.key().size());
+            if (!push_value(L, it.value(), depth + 1))
+                return false;
+            lua_rawset(L, -3);
+        }
+        return true;
+    default:
         lua_pushnil(L);
         return true;
-    case 't':
-    case 'f':
-        lua_pushboolean(L, op == 't');
-        return true;
-    case 'i': {
-        std::int64_t v = 0;
-        if (!tape_read(r, &v, sizeof v))
-            return false;
-        lua_pushinteger(L, static_cast<lua_Integer>(v));
-        return true;
-    }
-    case 'd': {
-        double d = 0;
-        if (!tape_read(r, &d, sizeof d))
-            return false;
-        lua_pushnumber(L, static_cast<lua_Number>(d));
-        return true;
-    }
-    case 's': {
-        size_t n = 0;
-        if (!tape_read(r, &n, sizeof n) || n > r.len - r.pos)
-            return false;
-        lua_pushlstring(L, r.p + r.pos, n);
-        r.pos += n;
-        return true;
-    }
-    case 'a': {
-        size_t n = 0;
-        if (!tape_read(r, &n, sizeof n) || n > INT_MAX)
-            return false;
-        lua_createtable(L, table_hint(n), 0);
-        for (size_t k = 1; k <= n; ++k) {
-            if (!replay(L, r, depth + 1))
-                return false;
-            if (lua_isnil(L, -1))
-                lua_pop(L, 1);
-            else
-                lua_rawseti(L, -2, static_cast<int>(k));
-        }
-        return true;
-    }
-    case 'o': {
-        size_t n = 0;
-        if (!tape_read(r, &n, sizeof n))
-            return false;
-        lua_createtable(L, 0, table_hint(n));
-        for (size_t k = 0; k < n; ++k) {
-            if (!replay(L, r, depth + 1) || !lua_isstring(L, -1) || !replay(L, r, depth + 1))
-                return false;
-            if (lua_isnil(L, -1))
-                lua_pop(L, 2);
-            else
-                lua_rawset(L, -3);
-        }
-        return true;
-    }
-    default:
-        return false;
     }
 }
 
@@ -377,13 +289,13 @@ int push_abi_fail(lua_State *L, int code, char *errmsg)
  *  a Lua value, or push nil, msg, code. */
 int push_json(lua_State *L, const char *text, size_t len)
 {
-    buffer *tape = new_buffer(L);
-    int rc = json_to_tape(text, len, tape);
-    if (rc != AUTHWEIGHT_OK)
+    auto *doc = static_cast<json_doc *>(lua_newuserdata(L, sizeof(json_doc)));
+    new (doc) json_doc();
+    set_metatable(L, JSON_MT);
+    if (int rc = parse_into(doc, text, len); rc != AUTHWEIGHT_OK)
         return push_fail(L, authweight_strerror(rc), rc);
-    tape_reader r{tape->p, tape->len, 0};
-    if (!replay(L, r, 0))
-        return push_fail(L, "authweight: malformed JSON tape", AUTHWEIGHT_E_INTERNAL);
+    if (!push_value(L, *doc, 0))
+        return push_fail(L, "authweight: JSON nested too deeply", AUTHWEIGHT_E_INTERNAL);
     return 1;
 }
 
@@ -533,40 +445,9 @@ bool put_number(writer &w, int idx)
     return true;
 }
 
-/** Push schema[field] (and [key] of that when key != nullptr) or nil. */
-void push_schema_child(lua_State *L, int schema, const char *field, const char *key, size_t keylen)
-{
-    if (schema == 0 || !lua_istable(L, schema)) {
-        lua_pushnil(L);
-        return;
-    }
-    lua_getfield(L, schema, field);
-    if (key != nullptr) {
-        if (lua_istable(L, -1)) {
-            lua_pushlstring(L, key, keylen);
-            lua_rawget(L, -2);
-        } else {
-            lua_pushnil(L);
-        }
-        lua_remove(L, -2);
-    }
-}
+bool put_value(writer &w, int idx);
 
-bool schema_says_array(lua_State *L, int schema)
-{
-    if (schema == 0 || !lua_istable(L, schema))
-        return false;
-    lua_getfield(L, schema, "type");
-    size_t n = 0;
-    const char *t = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &n) : nullptr;
-    bool array = t != nullptr && n == 5 && std::memcmp(t, "array", 5) == 0;
-    lua_pop(L, 1);
-    return array;
-}
-
-bool put_value(writer &w, int idx, int schema);
-
-bool put_table(writer &w, int idx, int schema)
+bool put_table(writer &w, int idx)
 {
     lua_State *L = w.L;
     if (w.depth >= MAX_DEPTH)
@@ -599,7 +480,7 @@ bool put_table(writer &w, int idx, int schema)
     if (string_keys && number_keys)
         return failf(w, "table mixes array and object keys");
     if (count == 0) {
-        put(w, schema_says_array(L, schema) ? "[]" : "{}");
+        put(w, "{}"); // the library reads {} as [] where it wants an array
         return true;
     }
 
@@ -612,10 +493,9 @@ bool put_table(writer &w, int idx, int schema)
             if (i > 1)
                 put(w, ",", 1);
             size_t old = path_index(w, i);
-            push_schema_child(L, schema, "items", nullptr, 0);
             lua_rawgeti(L, idx, static_cast<int>(i));
-            bool ok = put_value(w, aw_absindex(L, -1), schema != 0 ? aw_absindex(L, -2) : 0);
-            lua_pop(L, 2);
+            bool ok = put_value(w, aw_absindex(L, -1));
+            lua_pop(L, 1);
             if (!ok)
                 return false;
             path_restore(w, old);
@@ -638,9 +518,8 @@ bool put_table(writer &w, int idx, int schema)
             put_string(w, k, klen);
             put(w, ":", 1);
             size_t old = path_key(w, k, klen);
-            push_schema_child(L, schema, "properties", k, klen);
-            bool ok = put_value(w, aw_absindex(L, -2), schema != 0 ? aw_absindex(L, -1) : 0);
-            lua_pop(L, 2);
+            bool ok = put_value(w, aw_absindex(L, -1));
+            lua_pop(L, 1);
             if (!ok) {
                 lua_pop(L, 1);
                 return false;
@@ -653,7 +532,7 @@ bool put_table(writer &w, int idx, int schema)
     return true;
 }
 
-bool put_value(writer &w, int idx, int schema)
+bool put_value(writer &w, int idx)
 {
     switch (lua_type(w.L, idx)) {
     case LUA_TNIL:
@@ -671,7 +550,7 @@ bool put_value(writer &w, int idx, int schema)
         return true;
     }
     case LUA_TTABLE:
-        return put_table(w, idx, schema);
+        return put_table(w, idx);
     default: {
         char what[64];
         std::snprintf(what, sizeof what, "cannot encode a %s", luaL_typename(w.L, idx));
@@ -820,10 +699,9 @@ int l_new(lua_State *L)
         json = lua_tolstring(L, 1, &len);
     } else if (t == LUA_TTABLE) {
         buffer *b = new_buffer(L);
-        lua_getfield(L, LUA_REGISTRYINDEX, SCHEMA_KEY);
         writer w;
         writer_init(w, L, b, "config");
-        if (!put_value(w, 1, aw_absindex(L, -1)))
+        if (!put_value(w, 1))
             return push_fail(L, w.err, AUTHWEIGHT_E_CONFIG);
         json = b->p;
         len = b->len;
@@ -864,7 +742,7 @@ int ctx_evaluate(lua_State *L)
         writer w;
         writer_init(w, L, b, "facts");
         w.skip = "message";
-        if (!put_value(w, 2, 0))
+        if (!put_value(w, 2))
             return push_fail(L, w.err, AUTHWEIGHT_E_INPUT);
         json = b->p;
         len = b->len;
@@ -1085,7 +963,7 @@ int eval_set_reputation(lua_State *L)
     buffer *b = new_buffer(L);
     writer w;
     writer_init(w, L, b, "reputation");
-    if (!put_value(w, 2, 0))
+    if (!put_value(w, 2))
         return push_fail(L, w.err, AUTHWEIGHT_E_INPUT);
     char *errmsg = nullptr;
     int rc = authweight_eval_reputation(h->ptr, b->p, b->len, &errmsg);
@@ -1245,7 +1123,7 @@ int ctx_reputation_lesson(lua_State *L)
 /**
  * ev:use_store(store, now): before the first step, let the evaluation read
  * its identities' counts from the LMDB store when its checks are done and
- * score them in that step (verdict().reputation_error says why a failing
+ * score them in that step (summary()'s fifth value says why a failing
  * store gave nothing).
  */
 int eval_use_store(lua_State *L)
@@ -1312,12 +1190,11 @@ int l_cap(lua_State *L)
 
 /**
  * Push symbol i of a finished evaluation: its name, score and reason, then
- * its options. With capped, reason and options come ready for rspamd: one
- * line each, capped (push_capped), and empty options left out.
+ * its options, ready for rspamd: one line each, capped (push_capped), and
+ * empty options left out.
  * @return the count of options pushed, or -1 (nothing pushed) past the end
  */
-int push_symbol(lua_State *L, const authweight_eval *ev, size_t i, bool capped, size_t option_len,
-                size_t reason_len)
+int push_symbol(lua_State *L, const authweight_eval *ev, size_t i, size_t option_len, size_t reason_len)
 {
     const char *name = nullptr, *reason = nullptr;
     double s = 0;
@@ -1327,22 +1204,15 @@ int push_symbol(lua_State *L, const authweight_eval *ev, size_t i, bool capped, 
     luaL_checkstack(L, static_cast<int>(std::min<size_t>(nopts, 1000)) + 3, "authweight: too many options");
     lua_pushstring(L, name);
     lua_pushnumber(L, static_cast<lua_Number>(s));
-    if (capped)
-        push_capped(L, reason, std::strlen(reason), reason_len);
-    else
-        lua_pushstring(L, reason);
+    push_capped(L, reason, std::strlen(reason), reason_len);
     int k = 0;
     for (size_t j = 0; j < nopts && j < 1000; ++j) {
         const char *opt = nullptr;
         if (authweight_eval_symbol_option(ev, i, j, &opt) != AUTHWEIGHT_OK)
             break;
-        if (capped) {
-            if (*opt == '\0')
-                continue;
-            push_capped(L, opt, std::strlen(opt), option_len);
-        } else {
-            lua_pushstring(L, opt);
-        }
+        if (*opt == '\0')
+            continue;
+        push_capped(L, opt, std::strlen(opt), option_len);
         ++k;
     }
     return k;
@@ -1405,7 +1275,7 @@ int eval_each_symbol(lua_State *L)
     // fn may close the evaluation: h->ptr is read again for every symbol.
     for (size_t i = 0; h->ptr != nullptr && i < static_cast<size_t>(INT_MAX); ++i) {
         lua_pushvalue(L, 4);
-        const int k = push_symbol(L, h->ptr, i, true, option_len, reason_len);
+        const int k = push_symbol(L, h->ptr, i, option_len, reason_len);
         if (k < 0) {
             lua_pop(L, 1);
             break;
@@ -1413,52 +1283,6 @@ int eval_each_symbol(lua_State *L)
         lua_call(L, 3 + k, 0);
     }
     return 0;
-}
-
-/**
- * ev:verdict([option_len, reason_len]) -> {score=, aligned=, dns_rounds=,
- * authentication_results=, [reputation_error=,] symbols={{name=, score=,
- * reason=, options={...}}, ...}}: ev:summary() and ev:each_symbol() as one
- * table, read straight from the evaluation rather than through the
- * report's JSON; without the lengths, reasons and options are as the
- * report has them.
- */
-int eval_verdict(lua_State *L)
-{
-    eval_handle *h = check_eval(L);
-    size_t option_len = 0, reason_len = 0;
-    const bool capped = read_caps(L, 2, &option_len, &reason_len);
-    lua_settop(L, 1);
-    const int nres = eval_summary(L); // 2: aligned, score, dns_rounds, a-r [, reputation_error]
-    lua_createtable(L, 0, 6);
-    const int t = lua_gettop(L);
-    static const char *const fields[] = {"aligned", "score", "dns_rounds", "authentication_results",
-                                         "reputation_error"};
-    for (int f = 0; f < nres; ++f) {
-        lua_pushvalue(L, 2 + f);
-        lua_setfield(L, t, fields[f]);
-    }
-    const size_t n = authweight_eval_symbol_count(h->ptr);
-    lua_createtable(L, table_hint(n), 0);
-    for (size_t i = 0; i < n && i < static_cast<size_t>(INT_MAX); ++i) {
-        const int k = push_symbol(L, h->ptr, i, capped, option_len, reason_len);
-        if (k < 0)
-            break;
-        // name score reason o1..ok -> name score reason {o1..ok}
-        lua_createtable(L, k, 0);
-        lua_insert(L, -(k + 1));
-        for (int j = k; j >= 1; --j)
-            lua_rawseti(L, -(j + 1), j);
-        lua_createtable(L, 0, 4);
-        lua_insert(L, -5);
-        lua_setfield(L, -5, "options");
-        lua_setfield(L, -4, "reason");
-        lua_setfield(L, -3, "score");
-        lua_setfield(L, -2, "name");
-        lua_rawseti(L, -2, static_cast<int>(i + 1));
-    }
-    lua_setfield(L, t, "symbols");
-    return 1;
 }
 
 /** core.symbols() -> {{name=, score=, dynamic=, auth_derived=, description=}, ...} */
@@ -1523,7 +1347,6 @@ extern "C" AW_EXPORT int luaopen_authweight_core(lua_State *L)
         {"answer", eval_answer},
         {"report", eval_report},
         {"report_json", eval_report_json},
-        {"verdict", eval_verdict},
         {"summary", eval_summary},
         {"each_symbol", eval_each_symbol},
         {"set_reputation", eval_set_reputation},
@@ -1554,17 +1377,13 @@ extern "C" AW_EXPORT int luaopen_authweight_core(lua_State *L)
     lua_pushcfunction(L, buffer_gc);
     lua_setfield(L, -2, "__gc");
     lua_pop(L, 1);
+    luaL_newmetatable(L, JSON_MT);
+    lua_pushcfunction(L, json_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pop(L, 1);
     new_class(L, CTX_MT, ctx_close, ctx_tostring, ctx_methods);
     new_class(L, EVAL_MT, eval_close, eval_tostring, eval_methods);
     new_class(L, REP_MT, rep_close, rep_tostring, rep_methods);
-
-    // The schema as a Lua table, to read the type of empty config tables.
-    // Without it (out of memory) empty tables are written as {}.
-    int top = lua_gettop(L);
-    const char *schema = authweight_schema_json();
-    if (push_json(L, schema, std::strlen(schema)) == 1)
-        lua_setfield(L, LUA_REGISTRYINDEX, SCHEMA_KEY);
-    lua_settop(L, top);
 
     lua_newtable(L);
     set_funcs(L, functions);

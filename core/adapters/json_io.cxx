@@ -135,6 +135,28 @@ public:
         return {};
     }
 
+    /** {} where the schema wants an array (and no object) is the empty
+     *  array, recursively: a Lua host cannot tell an empty table's kind. */
+    void empty_objects_to_arrays(const json &schema, json &value) const
+    {
+        if (!schema.is_object())
+            return;
+        if (value.is_object() && value.empty()) {
+            if (auto t = schema.find("type"); t != schema.end() && wants(*t, "array") && !wants(*t, "object"))
+                value = json::array();
+            return;
+        }
+        if (value.is_object())
+            if (auto props = schema.find("properties"); props != schema.end() && props->is_object())
+                for (auto &[key, sub] : value.items())
+                    if (auto p = props->find(key); p != props->end())
+                        empty_objects_to_arrays(*p, sub);
+        if (value.is_array())
+            if (auto items = schema.find("items"); items != schema.end())
+                for (auto &elem : value)
+                    empty_objects_to_arrays(*items, elem);
+    }
+
     /** Insert every missing property's "default", recursively. */
     void apply_defaults(const json &schema, json &value) const
     {
@@ -155,6 +177,17 @@ public:
     }
 
 private:
+    [[nodiscard]] static bool wants(const json &type, std::string_view t)
+    {
+        if (type.is_string())
+            return type.get_ref<const std::string &>() == t;
+        if (type.is_array())
+            for (const auto &e : type)
+                if (e.is_string() && e.get_ref<const std::string &>() == t)
+                    return true;
+        return false;
+    }
+
     [[nodiscard]] static bool has_type(const json &v, std::string_view t)
     {
         if (t == "object") return v.is_object();
@@ -422,6 +455,7 @@ core::result<core::config> parse_config(std::string_view json_text)
     // so that nothing thrown inside nlohmann-json leaves this function.
     try {
         const schema_checker checker;
+        checker.empty_objects_to_arrays(*schema, *doc);
         if (auto r = checker.check(*schema, *doc, ""); !r)
             return std::unexpected(r.error());
         checker.apply_defaults(*schema, *doc);

@@ -102,7 +102,7 @@ attached = evaluate_ev(attached)
 local via_store = symbol(attached:report(), "AUTHW_REP_BAD")
 check(via_store and math.abs(via_store.score - 4.0 * 0.75) < 1e-9, "use_store scores like lookup + set_reputation",
   via_store and via_store.score)
-check(attached:verdict().reputation_error == nil, "no reputation_error from a working store")
+check(select(5, attached:summary()) == nil, "no reputation_error from a working store")
 check(not pcall(attached.use_store, attached, store, now), "use_store after stepping raises")
 -- A store that cannot be read: scored without reputation, and says why.
 local broken_store = assert(ctx:reputation_store(tmpdir .. "/no/such/dir/y.mdb"))
@@ -110,7 +110,7 @@ local unread = assert(ctx:evaluate(facts))
 unread:use_store(broken_store, now)
 unread = evaluate_ev(unread)
 check(symbol(unread:report(), "AUTHW_REP_BAD") == nil, "a failing store gives no AUTHW_REP_BAD")
-local rerr = unread:verdict().reputation_error
+local rerr = select(5, unread:summary())
 check(type(rerr) == "string" and rerr:find("no/such/dir", 1, true) ~= nil, "reputation_error names the store", rerr)
 broken_store:close()
 
