@@ -13,8 +13,9 @@
  * node's update of it, and every update renews the key's TTL
  * (reputation.redis_ttl), so identities that stop sending expire.
  *
- * The client speaks RESP2 over one blocking TCP connection with a
- * timeout; it is not a general Redis client.
+ * The client is hiredis (the Redis project's C client, Debian's
+ * libhiredis): one blocking connection with a timeout on connect, read
+ * and write, commands pipelined where there are many.
  *
  * DIAGNOSTICS
  *   INTERNAL for a connection, protocol or server error (with the server's

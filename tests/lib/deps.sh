@@ -5,7 +5,7 @@
 # Build and run time: what a build without tests or benchmarks needs.
 AUTHWEIGHT_BUILD_PACKAGES=(
   build-essential cmake pkg-config
-  libssl-dev libspf2-dev libopendkim-dev libmsgpack-dev liblmdb-dev
+  libssl-dev libspf2-dev libopendkim-dev libmsgpack-dev liblmdb-dev libhiredis-dev
   liblua5.4-dev lua5.4 libluajit-5.1-dev luajit
   libidn2-dev libpsl-dev publicsuffix libicu-dev nlohmann-json3-dev
 )
