@@ -52,7 +52,6 @@ local rspamd_logger = require "rspamd_logger"
 local rspamd_util = require "rspamd_util"
 local lua_util = require "lua_util"
 local ucl = require "ucl"
-local ts = require("tableshape").types
 local awc = require "authweight_common"
 
 local core_ok, core = pcall(require, "authweight_core")
@@ -80,20 +79,19 @@ local POSTFILTER_SYMBOLS = {
 
 -- ---- settings ----------------------------------------------------------------
 
-local schema = core.schema_table()
-local settings_schema = awc.shape_from_schema(ts, schema)
-
 local opts = rspamd_config:get_all_opt(N) or {}
 -- The section as rspamd read it (modules.d, local.d, override.d merged),
 -- for admins and the integration tests.
 rspamd_logger.infox(rspamd_config, '%s: config section %s', N, ucl.to_format(opts, 'json-compact'))
-local res, err = settings_schema:transform(opts)
-if not res then
-  rspamd_logger.errx(rspamd_config, 'invalid %s config: %s; module disabled', N, err)
+-- The library checks the section (naming the key it rejects) and fills in
+-- the schema's defaults: settings are what it runs with.
+local ctx, ctx_err = core.new(awc.ucl_lists(core.schema_table(), opts))
+if not ctx then
+  rspamd_logger.errx(rspamd_config, 'invalid %s config: %s; module disabled', N, ctx_err)
   lua_util.disable_module(N, 'config')
   return
 end
-local settings = awc.apply_defaults(schema, res)
+local settings = ctx:config()
 
 local static_whitelist, map_urls = {}, {}
 for _, entry in ipairs(settings.whitelist) do
@@ -104,12 +102,6 @@ for _, entry in ipairs(settings.whitelist) do
   end
 end
 
-local ctx, ctx_err = core.new(settings)
-if not ctx then
-  rspamd_logger.errx(rspamd_config, 'invalid %s config: %s; module disabled', N, ctx_err)
-  lua_util.disable_module(N, 'config')
-  return
-end
 
 local dns_timeout = rspamd_config:get_dns_timeout() or 1.0
 local task_timeout = 8.0

@@ -130,6 +130,20 @@ AUTHWEIGHT_API int authweight_ctx_new(const char *config_json, size_t len, authw
                                       char **errmsg) AUTHWEIGHT_NOEXCEPT;
 
 /**
+ * The configuration the context runs with: the document it was created
+ * from with every absent key set to the schema's default, as one JSON
+ * object (a host reads its own settings here rather than interpreting the
+ * schema again).
+ * @param ctx the context
+ * @param json receives the NUL-terminated text, owned by ctx (valid until
+ *        authweight_ctx_free())
+ * @param len if not NULL, receives its length
+ * @return AUTHWEIGHT_OK, or AUTHWEIGHT_E_INVAL (a NULL pointer)
+ */
+AUTHWEIGHT_API int authweight_ctx_config_json(const authweight_ctx *ctx, const char **json,
+                                              size_t *len) AUTHWEIGHT_NOEXCEPT;
+
+/**
  * Release a context. Evaluations created from it stay usable.
  * @param ctx the context, or NULL (no-op)
  */

@@ -36,6 +36,7 @@ namespace adapters = authweight::adapters;
 
 struct authweight_ctx {
     std::shared_ptr<const adapters::engine> eng;
+    std::string config_json; ///< the config with the schema's defaults filled in
     std::shared_ptr<core::dns_cache> cache;  ///< shared by the context's evaluations; may be null
 };
 
@@ -209,7 +210,8 @@ AUTHWEIGHT_API int authweight_ctx_new(const char *config_json, size_t len, authw
         // "{}" rather than core::config{}: the schema's defaults are the
         // only defaults.
         std::string_view text = len == 0 ? std::string_view{"{}"} : std::string_view{config_json, len};
-        auto cfg = adapters::parse_config(text);
+        std::string effective;
+        auto cfg = adapters::parse_config(text, &effective);
         if (!cfg)
             return fail_with(errmsg, map_code(cfg.error().code(), AUTHWEIGHT_E_CONFIG),
                              cfg.error().message());
@@ -223,9 +225,19 @@ AUTHWEIGHT_API int authweight_ctx_new(const char *config_json, size_t len, authw
             cache = std::make_shared<core::dns_cache>(
                 std::chrono::milliseconds{static_cast<long long>(c.dns_cache_ttl * 1000)},
                 static_cast<std::size_t>(c.dns_cache_size));
-        *out = new authweight_ctx{std::move(*eng), std::move(cache)};
+        *out = new authweight_ctx{std::move(*eng), std::move(effective), std::move(cache)};
         return AUTHWEIGHT_OK;
     });
+}
+
+AUTHWEIGHT_API int authweight_ctx_config_json(const authweight_ctx *ctx, const char **json, size_t *len) noexcept
+{
+    if (ctx == nullptr || json == nullptr)
+        return AUTHWEIGHT_E_INVAL;
+    *json = ctx->config_json.c_str();
+    if (len != nullptr)
+        *len = ctx->config_json.size();
+    return AUTHWEIGHT_OK;
 }
 
 AUTHWEIGHT_API void authweight_ctx_free(authweight_ctx *ctx) noexcept

@@ -714,6 +714,18 @@ int l_new(lua_State *L)
     return 1;
 }
 
+/** ctx:config() -> the config the context runs with, the schema's
+ *  defaults filled in (authweight_ctx_config_json), as a fresh table */
+int ctx_config(lua_State *L)
+{
+    ctx_handle *ctx = check_ctx(L);
+    const char *json = nullptr;
+    size_t len = 0;
+    if (int rc = authweight_ctx_config_json(ctx->ptr, &json, &len); rc != AUTHWEIGHT_OK)
+        return push_fail(L, authweight_strerror(rc), rc);
+    return push_json(L, json, len);
+}
+
 /** ctx:evaluate([facts]) -> ev | nil, msg, code: the facts table goes
  *  to authweight_eval_new() as JSON, its "message" (a string, or an rspamd
  *  text accept_text() accepted) as the bytes, not copied. */
@@ -1334,6 +1346,7 @@ extern "C" AW_EXPORT int luaopen_authweight_core(lua_State *L)
 {
     static const luaL_Reg ctx_methods[] = {
         {"evaluate", ctx_evaluate},
+        {"config", ctx_config},
         {"trust_cap", ctx_trust_cap},
         {"unauth_strict", ctx_unauth_strict},
         {"reputation_store", ctx_reputation_store},

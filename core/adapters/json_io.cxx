@@ -441,7 +441,7 @@ std::string dump(const ordered &j, int indent)
 
 } // namespace
 
-core::result<core::config> parse_config(std::string_view json_text)
+core::result<core::config> parse_config(std::string_view json_text, std::string *effective)
 {
     auto doc = parse_json(json_text, "config is not valid JSON", error_code::BAD_CONFIG);
     if (!doc)
@@ -462,7 +462,10 @@ core::result<core::config> parse_config(std::string_view json_text)
         // The defaults must themselves satisfy the schema.
         if (auto r = checker.check(*schema, *doc, ""); !r)
             return fail(error_code::INTERNAL, "config schema defaults are invalid: " + r.error().message());
-        return fill_config(*doc);
+        auto cfg = fill_config(*doc);
+        if (cfg && effective != nullptr)
+            *effective = doc->dump(-1, ' ', false, json::error_handler_t::replace);
+        return cfg;
     } catch (const field_reader::missing &m) {
         return fail(error_code::INTERNAL, "config key '" + m.path + "' has no value and no schema default");
     } catch (const json::exception &e) {

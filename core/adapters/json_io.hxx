@@ -26,8 +26,11 @@ namespace authweight::adapters {
  * out of range or not in an enum give BAD_CONFIG with a message naming the
  * key path ("unknown key 'trust_budgett'", "'trust_budget': expected number").
  * Missing keys take the schema's defaults.
+ * @param effective if not NULL, receives the document with those defaults
+ *        filled in, as JSON text (what authweight_ctx_config_json() gives)
  */
-[[nodiscard]] core::result<core::config> parse_config(std::string_view json_text);
+[[nodiscard]] core::result<core::config> parse_config(std::string_view json_text,
+                                                    std::string *effective = nullptr);
 
 /**
  * Delivery facts from JSON (the C ABI and the CLI; read by facts_reader.hxx):

@@ -10,87 +10,39 @@ local exports = {}
 
 -- ---------------------------------------------------------------------------
 -- The config: schemas/authweight.schema.json is the only description of
--- the keys. The tableshape schema and the defaults are derived from it, so
--- rspamd's view of the config cannot drift from the CLI's.
+-- the keys, and the library (core.new) the only reader of it: it checks
+-- the section, names the offending key, and fills in the defaults
+-- (ctx:config()). What UCL does to lists is undone here first.
 -- ---------------------------------------------------------------------------
 
-local function fmt_bound(v)
-  if v == math.floor(v) then
-    return string.format('%d', v)
-  end
-  return tostring(v)
-end
-
 --[[[
--- @function authweight_common.shape_from_schema(ts, schema)
--- The tableshape type of a JSON Schema node (the keywords the config
--- schema uses: type, enum, minimum, maximum, minLength, properties,
--- additionalProperties, items). An array also takes a single item,
--- because UCL writes a one-element list as a bare value.
--- @param {table} ts tableshape's `types`
+-- @function authweight_common.ucl_lists(schema, value)
+-- UCL writes a one-element list as a bare value (`whitelist = "a@b";`):
+-- wrap such a value in a list wherever the schema wants an array.
 -- @param {table} schema the schema node (core.schema_table())
--- @return {table} the tableshape type
+-- @param {any} value the section, or a value in it
+-- @return {any} the value, lists restored (a new table where one changed)
 --]]
-local function shape_from_schema(ts, node)
-  local shape
-  if type(node.enum) == 'table' then
-    local choices = {}
-    for _, v in ipairs(node.enum) do
-      choices[#choices + 1] = v
-    end
-    shape = ts.one_of(choices)
-  elseif node.type == 'object' then
-    local fields = {}
-    for k, sub in pairs(node.properties or {}) do
-      fields[k] = shape_from_schema(ts, sub):is_optional()
-    end
-    if node.additionalProperties == false then
-      shape = ts.shape(fields)
-    else
-      shape = ts.shape(fields, { open = true })
-    end
-  elseif node.type == 'array' then
-    local item = node.items and shape_from_schema(ts, node.items) or ts.any
-    shape = ts.array_of(item) + item / function(v)
-      return { v }
-    end
-  elseif node.type == 'string' then
-    shape = ts.string
-    if node.minLength then
-      local min = node.minLength
-      shape = shape * ts.custom(function(s)
-        -- JSON Schema counts characters, not bytes.
-        local n = select(2, string.gsub(s, '[^\128-\191]', ''))
-        return n >= min, string.format('must be at least %d character%s long', min, min == 1 and '' or 's')
-      end)
-    end
-  elseif node.type == 'number' or node.type == 'integer' then
-    shape = ts.number
-    if node.type == 'integer' then
-      shape = shape * ts.custom(function(v)
-        return v == math.floor(v), 'expected an integer'
-      end)
-    end
-    if node.minimum then
-      local min = node.minimum
-      shape = shape * ts.custom(function(v)
-        return v >= min, 'must be >= ' .. fmt_bound(min)
-      end)
-    end
-    if node.maximum then
-      local max = node.maximum
-      shape = shape * ts.custom(function(v)
-        return v <= max, 'must be <= ' .. fmt_bound(max)
-      end)
-    end
-  elseif node.type == 'boolean' then
-    shape = ts.boolean
-  else
-    shape = ts.any
+local function ucl_lists(node, value)
+  if type(node) ~= 'table' then
+    return value
   end
-  return shape
+  if node.type == 'array' then
+    if value ~= nil and type(value) ~= 'table' then
+      return { value }
+    end
+    return value
+  end
+  if node.type == 'object' and type(value) == 'table' and type(node.properties) == 'table' then
+    local out = {}
+    for k, v in pairs(value) do
+      out[k] = ucl_lists(node.properties[k], v)
+    end
+    return out
+  end
+  return value
 end
-exports.shape_from_schema = shape_from_schema
+exports.ucl_lists = ucl_lists
 
 local function deep_copy(v)
   if type(v) ~= 'table' then
@@ -103,28 +55,6 @@ local function deep_copy(v)
   return out
 end
 exports.deep_copy = deep_copy
-
---[[[
--- @function authweight_common.apply_defaults(schema, settings)
--- Fill every absent key with the schema's default, recursively.
--- @return {table} a new table
---]]
-local function apply_defaults(node, value)
-  if node.type ~= 'object' or type(value) ~= 'table' then
-    return value
-  end
-  local out = deep_copy(value)
-  for k, sub in pairs(node.properties or {}) do
-    if out[k] == nil and sub.default ~= nil then
-      out[k] = deep_copy(sub.default)
-    end
-    if out[k] ~= nil then
-      out[k] = apply_defaults(sub, out[k])
-    end
-  end
-  return out
-end
-exports.apply_defaults = apply_defaults
 
 -- ---------------------------------------------------------------------------
 -- Whitelist maps

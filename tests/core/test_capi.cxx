@@ -963,3 +963,23 @@ TEST(c_abi, an_unknown_reverse_name_is_no_missing_one)
         CHECK_EQUAL_TEXT(std::string_view{ptr_status} == "nxdomain", no_rdns, (std::string(ptr_status) + ": " + marks).c_str());
     }
 }
+
+TEST(c_abi, config_json_is_the_config_with_its_defaults)
+{
+    const std::string config = R"({"trust_budget": 3, "whitelist": {}})";
+    ctx_owner ctx;
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_ctx_new(config.data(), config.size(), &ctx.p, nullptr));
+    const char *json = nullptr;
+    size_t len = 0;
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_ctx_config_json(ctx.p, &json, &len));
+    CHECK_EQUAL(std::strlen(json), len);
+    const auto doc = nlohmann::json::parse(std::string(json, len));
+    DOUBLES_EQUAL(3.0, doc.at("trust_budget").get<double>(), 0.0);          // given
+    CHECK_TRUE(doc.at("whitelist").is_array() && doc.at("whitelist").empty()); // {} read as []
+    CHECK_EQUAL(std::string("lmdb"), doc.at("reputation").at("backend").get<std::string>()); // a default
+    // What it says is a config the library takes back as it is.
+    ctx_owner again;
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_ctx_new(json, len, &again.p, nullptr));
+    CHECK_EQUAL(AUTHWEIGHT_E_INVAL, authweight_ctx_config_json(nullptr, &json, &len));
+    CHECK_EQUAL(AUTHWEIGHT_E_INVAL, authweight_ctx_config_json(ctx.p, nullptr, &len));
+}

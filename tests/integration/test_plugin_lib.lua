@@ -1,14 +1,14 @@
--- The rspamd plugin's pure side, outside rspamd: its config schema (a
--- tableshape type derived from schemas/authweight.schema.json) must accept
--- and reject exactly what the C++ validator accepts and rejects, for every
--- key the JSON Schema describes; and its helpers must do what they say.
+-- The rspamd plugin's pure side, outside rspamd: the config goes to the
+-- library as the plugin gives it (after undoing UCL's bare one-element
+-- lists), which accepts and rejects it by schemas/authweight.schema.json,
+-- naming the key, for every key the schema describes, and fills in the
+-- defaults; and the plugin's helpers must do what they say.
 --   luajit tests/integration/test_plugin_lib.lua SOURCE_DIR LUA51_MODULE_DIR
 local src, moddir = arg[1], arg[2]
 package.path = src .. '/lua/lib/?.lua;/usr/share/rspamd/lualib/?.lua;' .. package.path
 package.cpath = moddir .. '/?.so;' .. package.cpath
 
 local core = require 'authweight_core'
-local ts = require('tableshape').types
 local awc = require 'authweight_common'
 
 local passed, failed = 0, 0
@@ -22,7 +22,6 @@ local function check(cond, name, detail)
 end
 
 local schema = core.schema_table()
-local shape = awc.shape_from_schema(ts, schema)
 
 local function describe(v)
   if type(v) == 'table' then
@@ -36,20 +35,14 @@ local function describe(v)
   return tostring(v)
 end
 
--- Both validators on one config; `want` is true (valid), false (invalid),
--- or nil (only agreement matters). A rejection must name `key`.
+-- The library on one config, as the plugin hands it over; `want` is true
+-- (valid) or false (invalid). A rejection must name `key`.
 local function agree(cfg, want, key, what)
-  local got_shape, shape_err = shape:transform(cfg)
-  local got_core, core_err = core.new(cfg)
+  local got, err = core.new(awc.ucl_lists(schema, cfg))
   local label = what .. ' ' .. describe(cfg)
-  check((got_shape ~= nil) == (got_core ~= nil), 'shape and core agree on ' .. label,
-      string.format('shape: %s, core: %s', tostring(shape_err or 'ok'), tostring(core_err or 'ok')))
-  if want ~= nil then
-    check((got_shape ~= nil) == want, (want and 'accepts ' or 'rejects ') .. label, shape_err)
-  end
+  check((got ~= nil) == want, (want and 'accepts ' or 'rejects ') .. label, err)
   if want == false and key then
-    check(shape_err and shape_err:find(key, 1, true) ~= nil, 'the shape names ' .. key, shape_err)
-    check(core_err and core_err:find(key, 1, true) ~= nil, 'the core names ' .. key, core_err)
+    check(err and err:find(key, 1, true) ~= nil, 'the library names ' .. key, err)
   end
 end
 
@@ -107,12 +100,13 @@ local function walk(node, path)
       end
       -- UCL writes a one-element list as a bare value.
       if sub.items.type == 'string' then
-        local res = shape:transform(at(p, 'x.example'))
-        local t = res
+        local got = awc.ucl_lists(schema, at(p, 'x.example'))
+        local t = got
         for i = 1, #p do
           t = t and t[p[i]]
         end
         check(type(t) == 'table' and t[1] == 'x.example', name .. ': a bare string becomes a list')
+        agree(at(p, 'x.example'), true, nil, name .. ' as a bare string')
       end
     end
     if sub.type == 'object' then
@@ -125,19 +119,20 @@ walk(schema, {})
 check(keys_seen >= 12, 'the walk saw every key', keys_seen)
 agree({ no_such_key = true }, false, 'no_such_key', 'unknown top-level key')
 agree({}, true, nil, 'empty config')
+agree({ whitelist = {} }, true, nil, 'an empty list (an empty Lua table)')
 agree({ whitelist = { 'friend@example.org', '@partner.example', '*.corp.example', 'file:///tmp/x.map' },
         protected_domains = { 'paypal.com' }, trust_budget = 4 }, true, nil, 'realistic config')
 
--- Defaults come from the schema, and core agrees they are valid.
-local defaults = awc.apply_defaults(schema, {})
+-- Defaults come from the schema, filled in by the library (ctx:config()).
+local defaults = assert(core.new({})):config()
 for key, sub in pairs(schema.properties) do
   if sub.default ~= nil and sub.type ~= 'object' then
-    check(describe(defaults[key]) == describe(sub.default), 'default of ' .. key)
+    check(describe(defaults[key]) == describe(sub.default), 'default of ' .. key, describe(defaults[key]))
   end
 end
 check(defaults.trust_budget == 6.0, 'default trust budget', defaults.trust_budget)
-check(core.new(defaults) ~= nil, 'core accepts the defaults')
-local partial = awc.apply_defaults(schema, { trust_budget = 3, reputation = {} })
+check(core.new(defaults) ~= nil, 'the library accepts its own defaults')
+local partial = assert(core.new({ trust_budget = 3, reputation = {} })):config()
 check(partial.trust_budget == 3 and partial.reputation.backend == 'lmdb', 'defaults fill only what is absent')
 
 -- Helpers -------------------------------------------------------------------
