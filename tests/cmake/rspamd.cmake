@@ -4,8 +4,8 @@
 
 set(AUTHWEIGHT_INTEGRATION ${PROJECT_SOURCE_DIR}/tests/integration)
 
-# The plugin's pure helpers and its tableshape schema, which must agree
-# with schemas/authweight.schema.json (and with the C++ validator).
+# The plugin's pure helpers, and the config as the plugin hands it to the
+# library, for every key of schemas/authweight.schema.json.
 add_authweight_test(lua.plugin_lib
   COMMAND ${LUAJIT_EXE} ${AUTHWEIGHT_INTEGRATION}/test_plugin_lib.lua
           ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR}/lua/5.1
