@@ -117,18 +117,16 @@ int fail_with(char **errmsg, int code, std::string_view msg) noexcept
 template <typename F>
 int barrier(const char *fn, char **errmsg, F &&body) noexcept
 {
-    const char *what = nullptr;
+    char msg[512]; // no allocation on the way out but the message itself
     try {
         return body();
     } catch (const std::bad_alloc &) {
         return fail_with(errmsg, AUTHWEIGHT_E_NOMEM, "out of memory");
     } catch (const std::exception &e) {
-        what = e.what();
+        std::snprintf(msg, sizeof msg, "%s: internal error: %s", fn, e.what());
     } catch (...) {
+        std::snprintf(msg, sizeof msg, "%s: internal error", fn);
     }
-    char msg[512]; // no allocation on the way out but the message itself
-    std::snprintf(msg, sizeof msg, "%s: internal error%s%s", fn, what != nullptr ? ": " : "",
-                  what != nullptr ? what : "");
     return fail_with(errmsg, AUTHWEIGHT_E_INTERNAL, msg);
 }
 
