@@ -296,25 +296,17 @@ dkim_check check_dkim_resumable(const dkim_request &req, core::dns_source &dns)
             e.out.reason = e.out.reason.empty() ? "testing key (t=y)" : e.out.reason + "; testing key (t=y)";
     }
 
-    // Alignment credit: what a pass proves about the visible message.
+    // Alignment credit: what a pass proves about the visible message (core).
     const std::size_t from_fields = headers->count("From");
     for (auto &e : sigs) {
         if (e.out.result != auth_result::PASS || !e.parsed)
             continue;
-        const auto &sig = *e.parsed;
-        auto deny = [&](std::string why) {
-            e.out.counts_for_alignment = false;
-            e.out.reason = e.out.reason.empty() ? std::move(why) : e.out.reason + "; " + why;
-        };
-        e.out.counts_for_alignment = !e.testing_key;
-        if (from_fields > sig.signed_count("from"))
-            deny("a From field is not covered by h= (added after signing)");
-        if (sig.body_length) {
-            const auto canon_len = bodies.get(sig.body_canon).size();
-            if (*sig.body_length < canon_len)
-                deny("l=" + std::to_string(*sig.body_length) + " leaves " +
-                     std::to_string(canon_len - *sig.body_length) + " body bytes unsigned");
-        }
+        const auto canon_len = e.parsed->body_length ? bodies.get(e.parsed->body_canon).size() : 0;
+        const auto denials = core::dkim_credit_denials(*e.parsed, e.testing_key, from_fields, canon_len);
+        e.out.counts_for_alignment = denials.empty();
+        for (const auto &why : denials)
+            if (!why.empty())
+                e.out.reason = e.out.reason.empty() ? why : e.out.reason + "; " + why;
     }
 
     out.outcomes.reserve(sigs.size());

@@ -370,4 +370,18 @@ std::uint64_t canonical_body_length(std::string_view body, dkim_canon canon)
     return canonical_body(body, canon, scratch).size();
 }
 
+std::vector<std::string> dkim_credit_denials(const dkim_signature &sig, bool testing_key, std::size_t from_fields,
+                                             std::uint64_t canon_body_length)
+{
+    std::vector<std::string> why;
+    if (testing_key)
+        why.emplace_back(); // the reason is already on the result ("testing key (t=y)")
+    if (from_fields > sig.signed_count("from"))
+        why.emplace_back("a From field is not covered by h= (added after signing)");
+    if (sig.body_length && *sig.body_length < canon_body_length)
+        why.push_back("l=" + std::to_string(*sig.body_length) + " leaves " +
+                      std::to_string(canon_body_length - *sig.body_length) + " body bytes unsigned");
+    return why;
+}
+
 } // namespace authweight::core

@@ -254,3 +254,20 @@ TEST(dkim_sig, canonical_body_lengths)
     for (const auto &c : cases)
         CHECK_EQUAL_TEXT(c.want, core::canonical_body_length(c.body, c.canon), c.body);
 }
+
+TEST(dkim_sig, alignment_credit)
+{
+    // h= signs one From; l= signs 10 body bytes.
+    auto sig = core::parse_dkim_signature(sig_with("; l=10"));
+    CHECK_TRUE(sig.has_value());
+    CHECK_EQUAL(1u, sig->signed_count("from"));
+    CHECK_TRUE(core::dkim_credit_denials(*sig, false, 1, 10).empty());
+    const auto body = core::dkim_credit_denials(*sig, false, 1, 25);
+    CHECK_EQUAL(1u, body.size());
+    STRCMP_EQUAL("l=10 leaves 15 body bytes unsigned", body.front().c_str());
+    const auto from = core::dkim_credit_denials(*sig, false, 2, 10);
+    CHECK_EQUAL(1u, from.size());
+    STRCMP_CONTAINS("From field is not covered", from.front().c_str());
+    CHECK_EQUAL(1u, core::dkim_credit_denials(*sig, true, 1, 10).size()); // a testing key: never
+    CHECK_EQUAL(3u, core::dkim_credit_denials(*sig, true, 2, 11).size());
+}

@@ -122,4 +122,19 @@ struct dkim_key {
  */
 [[nodiscard]] std::uint64_t canonical_body_length(std::string_view body, dkim_canon canon);
 
+/**
+ * What a verified DKIM pass proves about the visible message (principle 3):
+ * none of it for a testing key (t=y, RFC 6376 3.6.1), and no alignment
+ * credit when the message has more From fields than h= covers (one added
+ * after signing) or l= leaves canonicalized body bytes unsigned.
+ * @param sig the signature that passed
+ * @param testing_key its key record has t=y
+ * @param from_fields the message's From fields
+ * @param canon_body_length the body's length in sig's body canonicalization
+ * @return the reasons a pass earns no alignment credit; empty: it does
+ */
+[[nodiscard]] std::vector<std::string> dkim_credit_denials(const dkim_signature &sig, bool testing_key,
+                                                           std::size_t from_fields,
+                                                           std::uint64_t canon_body_length);
+
 } // namespace authweight::core
