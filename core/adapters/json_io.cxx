@@ -568,6 +568,10 @@ std::string report_to_json(const report &r, int indent)
                     {"dkim_aligned", a.dmarc.dkim_aligned},
                     {"policy_domain", a.dmarc.policy_domain},
                     {"pct", a.dmarc.pct},
+                    {"applied_policy", a.dmarc.policy == core::dmarc_policy::UNKNOWN
+                                           ? ordered(nullptr)
+                                           : ordered(core::to_string(
+                                                 core::applied_dmarc_policy(a.dmarc.policy, a.dmarc.pct)))},
                     {"reason", a.dmarc.reason}};
     out["tls"] = {{"version", r.tls.version_text},
                   {"cipher", r.tls.cipher},

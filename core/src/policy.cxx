@@ -142,10 +142,11 @@ std::string protected_forgery(const policy_input &in)
     auto pra_domain = domain_of(a.senderid.pra);
     if (a.senderid.result == auth_result::FAIL && is_protected(pra_domain) && !dkim_vouches(pra_domain))
         return "Sender ID fail for protected domain " + std::string(pra_domain);
+    // p=reject with pct below 100 is not "only us" for every message.
+    const bool rejects = applied_dmarc_policy(a.dmarc.policy, a.dmarc.pct) == dmarc_policy::REJECT;
     if (a.dmarc.result == auth_result::FAIL && !a.dmarc.dkim_aligned &&
-        (a.dmarc.policy == dmarc_policy::REJECT || is_protected(a.dmarc.from_domain)))
-        return "DMARC fail for " + a.dmarc.from_domain + (a.dmarc.policy == dmarc_policy::REJECT
-                                                              ? " (p=reject)" : " (protected)");
+        (rejects || is_protected(a.dmarc.from_domain)))
+        return "DMARC fail for " + a.dmarc.from_domain + (rejects ? " (p=reject)" : " (protected)");
     return {};
 }
 

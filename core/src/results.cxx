@@ -40,4 +40,15 @@ std::string_view to_string(dmarc_policy p) noexcept
     return "";
 }
 
+dmarc_policy applied_dmarc_policy(dmarc_policy published, int pct) noexcept
+{
+    if (pct >= 100)
+        return published;
+    switch (published) {
+    case dmarc_policy::REJECT: return dmarc_policy::QUARANTINE;
+    case dmarc_policy::QUARANTINE: return dmarc_policy::NONE;
+    default: return published;
+    }
+}
+
 } // namespace authweight::core

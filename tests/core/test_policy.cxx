@@ -307,6 +307,24 @@ TEST(policy, dmarc_reject_domain_is_protected)
     CHECK_TRUE(has(s.run(), "AUTHW_FORGED_PROTECTED"));
     s.in.auth.dmarc.policy = dmarc_policy::NONE;
     CHECK_FALSE(has(s.run(), "AUTHW_FORGED_PROTECTED"));
+    // RFC 7489 6.6.4: p=reject with pct below 100 asks for no rejection of
+    // every failing message (issue 21: p=reject; pct=0 is not protection).
+    s.in.auth.dmarc.policy = dmarc_policy::REJECT;
+    for (int pct : {0, 50, 99}) {
+        s.in.auth.dmarc.pct = pct;
+        CHECK_FALSE_TEXT(has(s.run(), "AUTHW_FORGED_PROTECTED"), std::to_string(pct).c_str());
+    }
+    s.in.auth.dmarc.pct = 100;
+    CHECK_TRUE(has(s.run(), "AUTHW_FORGED_PROTECTED"));
+}
+
+TEST(policy, applied_dmarc_policy_is_the_next_lower_below_pct_100)
+{
+    CHECK_TRUE(applied_dmarc_policy(dmarc_policy::REJECT, 100) == dmarc_policy::REJECT);
+    CHECK_TRUE(applied_dmarc_policy(dmarc_policy::REJECT, 0) == dmarc_policy::QUARANTINE);
+    CHECK_TRUE(applied_dmarc_policy(dmarc_policy::QUARANTINE, 99) == dmarc_policy::NONE);
+    CHECK_TRUE(applied_dmarc_policy(dmarc_policy::NONE, 0) == dmarc_policy::NONE);
+    CHECK_TRUE(applied_dmarc_policy(dmarc_policy::UNKNOWN, 0) == dmarc_policy::UNKNOWN);
 }
 
 // Principle 5: the trust budget holds when negative signals stack.

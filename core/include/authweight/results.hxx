@@ -57,6 +57,15 @@ struct dkim_outcome {
 enum class dmarc_policy : std::uint8_t { UNKNOWN, NONE, QUARANTINE, REJECT };
 [[nodiscard]] std::string_view to_string(dmarc_policy p) noexcept;
 
+/**
+ * The DMARC policy as applied to a message (RFC 7489 6.6.4): the published
+ * one at pct=100; below that, the next-lower one (reject -> quarantine,
+ * quarantine -> none), as for a message outside the sample. authweight
+ * does not sample: a domain that publishes pct below 100 is not asking for
+ * every failing message to be treated by its policy.
+ */
+[[nodiscard]] dmarc_policy applied_dmarc_policy(dmarc_policy published, int pct) noexcept;
+
 /** Alignment and DMARC (RFC 7489). */
 struct dmarc_outcome {
     auth_result result{auth_result::NONE};  ///< pass, fail, none, temperror, permerror
