@@ -60,9 +60,10 @@ DKIM_CBSTAT key_lookup_hook(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf, size_t b
     case key_answer::status::FOUND:
         break;
     }
-    // libopendkim's buffer holds BUFRSZ (1024) bytes: RSA keys up to 4096
-    // bits fit (RFC 8301 3.2 asks for up to 4096). A longer record is
-    // treated as no key rather than cut.
+    // libopendkim's buffer holds BUFRSZ (1024) bytes: RSA keys up to
+    // core::max_rsa_key_bits fit. The fast verifier refuses larger keys
+    // first, so a longer record never reaches here in an evaluation; it
+    // is treated as no key rather than cut.
     if (a.record.size() + 1 > buflen || a.record.find('\0') != std::string::npos)
         return DKIM_CBSTAT_NOTFOUND;
     std::memcpy(buf, a.record.data(), a.record.size());

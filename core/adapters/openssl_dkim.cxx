@@ -256,12 +256,15 @@ native_verdict verify_dkim_native(const core::header_block &headers, const core:
     if (!pkey->pkey)
         return fail_with(auth_result::PERMERROR, "key cannot be decoded (p=)");
     out.key_bits = pkey->bits;
-    // RFC 8301 3.2: under 1024 bits is never valid. Over 8192 bits costs
-    // more than any real key is worth.
+    // RFC 8301 3.2: under 1024 bits is never valid; over 4096 a verifier
+    // may refuse, and authweight does (core::max_rsa_key_bits), before any
+    // verification, so the reason given is the true one.
     if (!ed25519 && pkey->bits < 1024)
         return fail_with(auth_result::PERMERROR, "RSA key under 1024 bits (RFC 8301 3.2)");
-    if (!ed25519 && pkey->bits > 8192)
-        return fail_with(auth_result::PERMERROR, "RSA key over 8192 bits");
+    if (!ed25519 && pkey->bits > core::max_rsa_key_bits)
+        return fail_with(auth_result::PERMERROR, "RSA key of " + std::to_string(pkey->bits) + " bits, over the " +
+                                                     std::to_string(core::max_rsa_key_bits) +
+                                                     "-bit limit (RFC 8301 3.2)");
     if (key->strict_subdomains()) {
         // RFC 6376 3.6.1 t=s: i= must not be a subdomain of d=.
         auto at = sig.identity.rfind('@');

@@ -373,6 +373,35 @@ TEST(dkim, weak_algorithms_and_keys_never_pass)
     CHECK_TRUE(weak[0].reason.find("1024") != std::string::npos);
 }
 
+TEST(dkim, keys_over_4096_bits_are_refused_with_that_reason)
+{
+    // RFC 8301 3.2 lets a verifier refuse RSA keys over 4096 bits; one
+    // limit for both verifiers. A 6144-bit key record (about 1.1 KB) is
+    // more than libopendkim's 1,024-byte key buffer holds: before, a
+    // signature that did not verify with it came back as "no key for
+    // signature", which is not true (issue 21, part 4).
+    const auto big_pem = testing::generated_rsa_pem(6144);
+    auto big_key = testing::load_private(big_pem);
+    CHECK_TRUE(big_key != nullptr);
+    auto big = rsa_request("big");
+    big.private_key_pem = big_pem;
+    counting_dns dns;
+    const std::string record = testing::key_record(big_key.get());
+    CHECK_TRUE(record.size() > 1024);
+    dns.txt("big._domainkey.football.example.com", {record});
+    const std::string good = testing::signed_message(base_message, big);
+    CHECK_FALSE(good.empty());
+    std::string tampered = good;
+    tampered.replace(tampered.rfind("Joe."), 4, "Jim.");
+    for (const std::string *msg : {&good, static_cast<const std::string *>(&tampered)}) {
+        auto got = verify(*msg, dns);
+        CHECK_EQUAL(1u, got.size());
+        CHECK_TRUE(got[0].result == R::PERMERROR);
+        STRCMP_EQUAL("RSA key of 6144 bits, over the 4096-bit limit (RFC 8301 3.2)", got[0].reason.c_str());
+        CHECK_FALSE(got[0].counts_for_alignment);
+    }
+}
+
 TEST(dkim, body_without_final_crlf)
 {
     // libopendkim makes this a permerror for relaxed bodies ("CRLF at end of

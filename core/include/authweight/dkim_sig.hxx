@@ -123,6 +123,14 @@ struct dkim_key {
 [[nodiscard]] std::uint64_t canonical_body_length(std::string_view body, dkim_canon canon);
 
 /**
+ * The largest RSA key authweight verifies with (RFC 8301 3.2: verifiers
+ * must handle 1024 to 4096 bits and may refuse larger). One limit for both
+ * verifiers: libopendkim's key buffer (1,024 bytes) holds a 4096-bit key
+ * record and not an 8192-bit one.
+ */
+inline constexpr unsigned max_rsa_key_bits = 4096;
+
+/**
  * What a verified DKIM pass proves about the visible message (principle 3):
  * none of it for a testing key (t=y, RFC 6376 3.6.1), and no alignment
  * credit when the message has more From fields than h= covers (one added
