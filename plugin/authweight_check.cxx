@@ -340,22 +340,19 @@ std::string take_message(char *errmsg, int code)
     return msg;
 }
 
-struct ctx_deleter {
-    void operator()(authweight_ctx *p) const noexcept { authweight_ctx_free(p); }
+/** Owns a handle and releases it with the ABI's own free function. */
+template <auto Free>
+struct abi_free {
+    template <typename T>
+    void operator()(T *p) const noexcept
+    {
+        Free(p);
+    }
 };
-struct eval_deleter {
-    void operator()(authweight_eval *p) const noexcept { authweight_eval_free(p); }
-};
-struct rep_deleter {
-    void operator()(authweight_rep *p) const noexcept { authweight_rep_free(p); }
-};
-struct zone_deleter {
-    void operator()(authweight_zone *p) const noexcept { authweight_zone_free(p); }
-};
-using ctx_ptr = std::unique_ptr<authweight_ctx, ctx_deleter>;
-using eval_ptr = std::unique_ptr<authweight_eval, eval_deleter>;
-using rep_ptr = std::unique_ptr<authweight_rep, rep_deleter>;
-using zone_ptr = std::unique_ptr<authweight_zone, zone_deleter>;
+using ctx_ptr = std::unique_ptr<authweight_ctx, abi_free<authweight_ctx_free>>;
+using eval_ptr = std::unique_ptr<authweight_eval, abi_free<authweight_eval_free>>;
+using rep_ptr = std::unique_ptr<authweight_rep, abi_free<authweight_rep_free>>;
+using zone_ptr = std::unique_ptr<authweight_zone, abi_free<authweight_zone_free>>;
 
 // --- the system resolver ------------------------------------------------------
 
@@ -771,7 +768,7 @@ int run(int argc, char **argv)
             store = std::move(*st);
     }
     if (store && !ids.empty())
-        score_reputation(store.get(), ev.get(), identities_of(ev.get()), now_of(o));
+        score_reputation(store.get(), ev.get(), ids, now_of(o));
     if (o.learn) {
         if (ids.empty()) {
             warn("nothing learned: the message has no authenticated identity");

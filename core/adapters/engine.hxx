@@ -20,7 +20,6 @@ using report = core::report;
 using engine = core::engine;
 using evaluation = core::evaluation;
 using step_status = core::step_status;
-using reputation_source = core::reputation_source;
 
 /** @return BAD_CONFIG naming the key (core::engine::create), or INTERNAL
  *  when a library cannot start. */

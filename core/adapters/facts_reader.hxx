@@ -1,13 +1,14 @@
 /**
  * @file facts_reader.hxx
- * @brief The one reader of delivery facts, over any document with JSON's
- *        shapes: JSON text (json_io.cxx) and the Lua module's facts table
- *        (plugin/lua_authweight.cxx) are read and checked by the same code,
- *        so both refuse the same input with the same message.
+ * @brief The one reader of delivery facts, over a document with JSON's
+ *        shapes (json_io.cxx gives it nlohmann's). Every front end hands
+ *        its facts to libauthweight as JSON, so all refuse the same input
+ *        with the same message.
  *
  * A document type V is read through fact_doc<V>, which provides:
- *   fact_kind kind(const V &)        what the value is (an empty Lua table
- *                                    is fact_kind::empty: object or array)
+ *   fact_kind kind(const V &)        what the value is ({} is
+ *                                    fact_kind::empty: object or array, as
+ *                                    a Lua host writes an empty table)
  *   std::string type_name(const V &) its name in messages ("integer", ...)
  *   bool boolean(const V &)
  *   double number(const V &)
