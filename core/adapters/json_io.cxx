@@ -381,6 +381,20 @@ core::result<core::config> fill_config(const json &doc)
     c.dns_cache_size = *cache_size;
     c.trusted_authserv_ids = to_strings(top.take("trusted_authserv_ids"));
     c.authserv_id = top.take("authserv_id").get<std::string>();
+    c.protected_names = to_strings(top.take("protected_names"));
+    c.local_domains = to_strings(top.take("local_domains"));
+    c.trusted_arc_sealers = to_strings(top.take("trusted_arc_sealers"));
+    auto arc = to_int(top.take("max_arc_instances"), "max_arc_instances");
+    if (!arc)
+        return std::unexpected(arc.error());
+    c.max_arc_instances = *arc;
+    c.veto_symbols = to_strings(top.take("veto_symbols"));
+    if (const auto &veto = top.take("veto_score"); veto.is_boolean()) {
+        c.veto_score_mode = veto.get<bool>() ? core::config::veto_mode::REJECT_ACTION : core::config::veto_mode::OFF;
+    } else {
+        c.veto_score_mode = core::config::veto_mode::VALUE;
+        c.veto_score = veto.get<double>();
+    }
 
     field_reader rep{top.take("reputation"), "reputation"};
     auto &rc = c.reputation;

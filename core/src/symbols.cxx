@@ -7,7 +7,7 @@ namespace authweight::core {
 namespace {
 // DESIGN.md's contract table. auth_derived marks the symbols whose negative
 // weight counts against the trust budget (principle 5).
-constexpr std::array<symbol_def, 31> symbol_table{{
+constexpr std::array<symbol_def, 33> symbol_table{{
     {"AUTHW_TLS", 0.0, false, false, "Connection used TLS (options: version, cipher, source)"},
     {"AUTHW_TLS_LEGACY", 0.5, false, false, "TLS below 1.2 or a weak cipher"},
     {"AUTHW_BOTNET_TLS", 3.0, false, false, "TLS with botnet-host marks and no aligned authentication"},
@@ -35,6 +35,10 @@ constexpr std::array<symbol_def, 31> symbol_table{{
     {"AUTHW_WL_AUTH", -4.0, false, true, "Whitelisted identity, authenticated and aligned"},
     {"AUTHW_WL_FORGED", 5.0, false, false, "Whitelisted identity whose authentication failed"},
     {"AUTHW_LOOKALIKE", 5.0, false, false, "A sender domain imitates a protected domain"},
+    {"AUTHW_DISPLAY_SPOOF", 3.0, false, false,
+     "The From display name imitates a protected brand, another organisation's address, or the receiver's own domain"},
+    {"AUTHW_ARC_TRUSTED", -0.5, false, true,
+     "A valid ARC chain sealed only by trusted sealers vouches for aligned authentication lost in forwarding"},
     // Principle 7. The score is the weight at a spam (or ham) share of 1;
     // the policy scales it by the share, the way rspamd multiplies a
     // symbol's configured score by its dynamic weight.

@@ -39,6 +39,15 @@ const field fields[] = {
     {"dns_cache_size", [](const core::config &c) { return json(c.dns_cache_size); }},
     {"trusted_authserv_ids", [](const core::config &c) { return json(c.trusted_authserv_ids); }},
     {"authserv_id", [](const core::config &c) { return json(c.authserv_id); }},
+    {"protected_names", [](const core::config &c) { return json(c.protected_names); }},
+    {"local_domains", [](const core::config &c) { return json(c.local_domains); }},
+    {"trusted_arc_sealers", [](const core::config &c) { return json(c.trusted_arc_sealers); }},
+    {"max_arc_instances", [](const core::config &c) { return json(c.max_arc_instances); }},
+    {"veto_symbols", [](const core::config &c) { return json(c.veto_symbols); }},
+    {"veto_score", [](const core::config &c) {
+         using m = core::config::veto_mode;
+         return c.veto_score_mode == m::VALUE ? json(c.veto_score) : json(c.veto_score_mode == m::REJECT_ACTION);
+     }},
     {"reputation", [](const core::config &c) {
          const auto &r = c.reputation;
          const auto &a = r.actions;
@@ -177,7 +186,7 @@ TEST(config_schema, every_bound_and_enum_of_the_schema_holds)
     const auto s = schema();
     int checked = 0;
     for (const auto &[key, prop] : s.at("properties").items()) {
-        const bool integral = prop.value("type", "") == "integer";
+        const bool integral = prop.contains("type") && prop["type"] == "integer";
         const double step = integral ? 1.0 : 0.5;
         for (const char *kw : {"minimum", "maximum"}) {
             if (!prop.contains(kw))
@@ -224,6 +233,12 @@ TEST(config_schema, full_document_fills_every_field)
         "max_dkim_signatures": 3,
         "max_dns_rounds": 4.0,
         "trusted_authserv_ids": ["mx.example.net"],
+        "protected_names": ["PayPal"],
+        "local_domains": ["receiver.example"],
+        "trusted_arc_sealers": ["lists.example.org"],
+        "max_arc_instances": 3,
+        "veto_symbols": ["MY_VIRUS"],
+        "veto_score": 12.5,
         "reputation": {"backend": "redis"}
     })");
     CHECK_TRUE(got.has_value());
@@ -245,6 +260,28 @@ TEST(config_schema, full_document_fills_every_field)
     CHECK_EQUAL(1u, c.trusted_authserv_ids.size());
     STRCMP_EQUAL("mx.example.net", c.trusted_authserv_ids[0].c_str());
     STRCMP_EQUAL("redis", c.reputation.backend.c_str());
+    STRCMP_EQUAL("PayPal", c.protected_names.at(0).c_str());
+    STRCMP_EQUAL("receiver.example", c.local_domains.at(0).c_str());
+    STRCMP_EQUAL("lists.example.org", c.trusted_arc_sealers.at(0).c_str());
+    CHECK_EQUAL(3, c.max_arc_instances);
+    CHECK_EQUAL(1u, c.veto_symbols.size());
+    CHECK_TRUE(c.veto_score_mode == core::config::veto_mode::VALUE);
+    DOUBLES_EQUAL(12.5, c.veto_score, 1e-12);
+}
+
+TEST(config_schema, veto_score_is_the_reject_action_by_default_and_false_turns_it_off)
+{
+    auto dflt = adapters::parse_config("{}");
+    CHECK_TRUE(dflt.has_value());
+    CHECK_TRUE(dflt->veto_score_mode == core::config::veto_mode::REJECT_ACTION);
+    CHECK_TRUE(std::find(dflt->veto_symbols.begin(), dflt->veto_symbols.end(), "group:antivirus") !=
+               dflt->veto_symbols.end());
+    auto off = adapters::parse_config(R"({"veto_score": false})");
+    CHECK_TRUE(off.has_value());
+    CHECK_TRUE(off->veto_score_mode == core::config::veto_mode::OFF);
+    auto bad = adapters::parse_config(R"({"veto_score": "reject"})");
+    CHECK_FALSE(bad.has_value());
+    STRCMP_EQUAL("'veto_score': expected number or boolean, got string", bad.error().message().c_str());
 }
 
 // The other JSON of json_io: delivery facts in, the report out.

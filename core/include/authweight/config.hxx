@@ -60,6 +60,18 @@ struct config {
     int dns_cache_size{10000};                    ///< answers kept per context; 0 = no cache
     std::vector<std::string> trusted_authserv_ids;
     std::string authserv_id{"authweight"};        ///< authserv-id of the A-R authweight renders
+    std::vector<std::string> protected_names;     ///< brand names for AUTHW_DISPLAY_SPOOF
+    std::vector<std::string> local_domains;       ///< the receiving organisation's domains
+    std::vector<std::string> trusted_arc_sealers; ///< ARC sealer domains whose chains are believed
+    int max_arc_instances{10};                    ///< ARC sets examined; more is cv=fail
+    /** Symbols (or "group:NAME") after which no authentication bonus stands. */
+    std::vector<std::string> veto_symbols{"CLAM_VIRUS", "PHISHING", "PHISHED_OPENPHISH", "PHISHED_PHISHTANK",
+                                          "DBL_PHISH", "URIBL_BLACK", "group:antivirus"};
+    /** veto_score: the score without authentication-derived weight from
+     *  which the budget is 0. REJECT_ACTION: the host's reject threshold
+     *  (reject_score when the host has none). */
+    enum class veto_mode : unsigned char { OFF, VALUE, REJECT_ACTION } veto_score_mode{veto_mode::REJECT_ACTION};
+    double veto_score{15.0};
     reputation_config reputation;
 };
 

@@ -78,12 +78,32 @@ struct dmarc_outcome {
     std::string reason;                     ///< one line: why this result
 };
 
+/** What the first ARC-Authentication-Results (i=1) says for one method. */
+struct arc_first_hop {
+    auth_result spf{auth_result::NONE};
+    std::string spf_domain;      ///< smtp.mailfrom (or smtp.helo) domain, A-label
+    std::vector<std::string> dkim_pass_domains;  ///< header.d of each dkim=pass
+    auth_result dmarc{auth_result::NONE};
+    std::string dmarc_domain;    ///< header.from
+};
+
+/** An ARC chain (RFC 8617). */
+struct arc_outcome {
+    auth_result result{auth_result::NONE};   ///< cv: none, pass or fail
+    std::vector<std::string> sealers;        ///< d= of each ARC-Seal, i=1 first
+    int instance{0};                         ///< highest i= (0: no chain)
+    int oldest_pass{0};                      ///< lowest i= whose AMS still verifies (0: none)
+    arc_first_hop first;                     ///< the i=1 AAR, when the chain passed
+    std::string reason;                      ///< one line: why this result
+};
+
 /** All authentication results for one message. */
 struct auth_results {
     spf_outcome spf;
     senderid_outcome senderid;
     std::vector<dkim_outcome> dkim;
     dmarc_outcome dmarc;
+    arc_outcome arc;
 };
 
 } // namespace authweight::core
