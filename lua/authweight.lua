@@ -616,20 +616,35 @@ local function authweight_callback(task)
   run(task, ev, finish)
 end
 
--- ---- postfilter: trust budget and aggressive mode over every module -----------------
+-- ---- postfilter: trust budget, vetoes and aggressive mode over every module ---------
+
+-- "group:NAME" entries of veto_symbols: symbol -> its veto groups
+-- (space-separated), and the reject threshold for veto_score = true. Read
+-- at the first message, when every module has registered its symbols.
+local veto_groups, reject_score
+local function veto_inputs()
+  if not veto_groups then
+    veto_groups = {}
+    for _, entry in ipairs(settings.veto_symbols) do
+      local group = entry:match('^group:(.+)$')
+      for _, sym in ipairs(group and rspamd_config:get_group_symbols(group) or {}) do
+        veto_groups[sym] = veto_groups[sym] and (veto_groups[sym] .. ' ' .. group) or group
+      end
+    end
+    reject_score = rspamd_config:get_action('reject')
+  end
+  return veto_groups, reject_score
+end
 
 local function authweight_postfilter(task)
   local names, scores = task:get_symbols()
   if type(names) ~= 'table' then
     return
   end
-  -- Only negative weight can exceed the budget, and only positive weight
-  -- is content for aggressive mode: hand the core just those.
-  local aggressive = settings.unauthenticated_multiplier > 1.0
   local sel_names, sel_scores, negative = {}, {}, 0
   for i, name in ipairs(names) do
     local score = scores[i]
-    if not POSTFILTER_SYMBOLS[name] and type(score) == 'number' and (score < 0 or (aggressive and score > 0)) then
+    if not POSTFILTER_SYMBOLS[name] and type(score) == 'number' then
       sel_names[#sel_names + 1] = name
       sel_scores[#sel_scores + 1] = score
       if score < 0 then
@@ -638,23 +653,23 @@ local function authweight_postfilter(task)
     end
   end
   local aligned = task:cache_get('authweight_aligned')
-  if aggressive and aligned ~= nil then
+  if settings.unauthenticated_multiplier > 1.0 and aligned ~= nil then
     local extra = ctx:unauth_strict(sel_names, sel_scores, aligned, task:get_user() ~= nil)
     if extra and extra > 0 then
       task:insert_result('AUTHW_UNAUTH_STRICT', extra,
           string.format('unauthenticated multiplier %.2f', settings.unauthenticated_multiplier))
     end
   end
-  -- All negative weight together within the budget: so is its
-  -- authentication-derived part, nothing to add back.
-  if negative >= -settings.trust_budget then
+  -- No negative weight at all: no bonus to cap, nothing a veto could take.
+  if negative >= 0 then
     return
   end
-  local cap, cap_err = ctx:trust_cap(sel_names, sel_scores)
+  local groups, reject = veto_inputs()
+  local cap, veto = ctx:trust_cap(sel_names, sel_scores, groups, reject)
   if not cap then
-    rspamd_logger.errx(task, '%s: trust budget not applied: %s', N, cap_err)
+    rspamd_logger.errx(task, '%s: trust budget not applied: %s', N, veto)
   elseif cap > 0 then
-    task:insert_result('AUTHW_TRUST_CAP', cap, string.format('trust budget %.2f', settings.trust_budget))
+    task:insert_result('AUTHW_TRUST_CAP', cap, veto or string.format('trust budget %.2f', settings.trust_budget))
   end
 end
 

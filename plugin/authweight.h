@@ -313,6 +313,7 @@ AUTHWEIGHT_API int authweight_eval_symbol_option(const authweight_eval *ev, size
  * @param scores their scores as the host weighed them (same order)
  * @param n the number of symbols, at most 65536
  * @param cap receives the positive weight to add back, 0 within budget
+ *        (all of it when a veto applies: see authweight_ctx_trust_decision)
  * @return AUTHWEIGHT_OK, AUTHWEIGHT_E_INVAL (a NULL pointer, n too large,
  *         a score that is not finite), AUTHWEIGHT_E_NOMEM or
  *         AUTHWEIGHT_E_INTERNAL
@@ -320,6 +321,27 @@ AUTHWEIGHT_API int authweight_eval_symbol_option(const authweight_eval *ev, size
 AUTHWEIGHT_API int authweight_ctx_trust_cap(const authweight_ctx *ctx, const char *const *names,
                                             const double *scores, size_t n,
                                             double *cap) AUTHWEIGHT_NOEXCEPT;
+
+/**
+ * The trust budget with its vetoes (DESIGN principle 5): when a symbol of
+ * the context's veto_symbols hit, or the message's score without its
+ * authentication-derived negative weight reaches veto_score, the budget
+ * of the message is 0 and all that weight is given back.
+ * authweight_ctx_trust_cap() is this call without groups or a reject
+ * threshold.
+ * @param groups for each symbol, its host groups separated by spaces (for
+ *        "group:NAME" entries), or NULL; the array may be NULL
+ * @param reject_score the host's reject threshold, used when veto_score is
+ *        true; NaN when the host has none (veto_score's default, 15, then
+ *        applies)
+ * @param veto receives NULL, or "veto:SYMBOL" / "veto:score" (free it with
+ *        authweight_free()); may be NULL
+ * @return as authweight_ctx_trust_cap()
+ */
+AUTHWEIGHT_API int authweight_ctx_trust_decision(const authweight_ctx *ctx, const char *const *names,
+                                                 const double *scores, const char *const *groups,
+                                                 size_t n, double reject_score, double *cap,
+                                                 char **veto) AUTHWEIGHT_NOEXCEPT;
 
 /**
  * Aggressive mode for unauthenticated mail (DESIGN principle 6) over a

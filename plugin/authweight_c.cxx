@@ -146,7 +146,20 @@ constexpr size_t max_message_symbols = 65536;
 
 /** Split a message's symbols into authweight's own (the contract's names)
  *  and other modules'. @return false for bad arguments. */
-bool split_symbols(const char *const *names, const double *scores, size_t n,
+/** A host's space-separated list ("antivirus phishing"), NULL for none. */
+std::vector<std::string> split_words(const char *list)
+{
+    std::vector<std::string> out;
+    for (std::string_view rest = list != nullptr ? list : ""; !rest.empty();) {
+        auto end = rest.find(' ');
+        if (end != 0)
+            out.emplace_back(rest.substr(0, end));
+        rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+    }
+    return out;
+}
+
+bool split_symbols(const char *const *names, const double *scores, const char *const *groups, size_t n,
                    std::vector<core::symbol_hit> &own, std::vector<core::external_symbol> &external)
 {
     if (n > max_message_symbols || (n != 0 && (names == nullptr || scores == nullptr)))
@@ -158,7 +171,8 @@ bool split_symbols(const char *const *names, const double *scores, size_t n,
         if (core::find_symbol(name) != nullptr)
             own.push_back(core::symbol_hit{std::string(name), scores[i], {}, {}});
         else
-            external.push_back(core::external_symbol{std::string(name), scores[i]});
+            external.push_back(core::external_symbol{std::string(name), scores[i],
+                                                     split_words(groups != nullptr ? groups[i] : nullptr)});
     }
     return true;
 }
@@ -437,16 +451,30 @@ AUTHWEIGHT_API int authweight_eval_symbol_option(const authweight_eval *ev, size
 AUTHWEIGHT_API int authweight_ctx_trust_cap(const authweight_ctx *ctx, const char *const *names,
                                             const double *scores, size_t n, double *cap) noexcept
 {
+    return authweight_ctx_trust_decision(ctx, names, scores, nullptr, n, std::nan(""), cap, nullptr);
+}
+
+AUTHWEIGHT_API int authweight_ctx_trust_decision(const authweight_ctx *ctx, const char *const *names,
+                                                 const double *scores, const char *const *groups, size_t n,
+                                                 double reject_score, double *cap, char **veto) noexcept
+{
     if (ctx == nullptr || !ctx->eng || cap == nullptr)
         return AUTHWEIGHT_E_INVAL;
     *cap = 0.0;
-    return barrier("authweight_ctx_trust_cap", nullptr, [&] {
+    if (veto != nullptr)
+        *veto = nullptr;
+    return barrier("authweight_ctx_trust_decision", nullptr, [&] {
         std::vector<core::symbol_hit> own;
         std::vector<core::external_symbol> external;
-        if (!split_symbols(names, scores, n, own, external))
+        if (!split_symbols(names, scores, groups, n, own, external))
             return AUTHWEIGHT_E_INVAL;
-        const auto &cfg = ctx->eng->cfg();
-        *cap = core::trust_cap(own, external, cfg.trust_symbols, cfg.trust_budget);
+        auto d = core::decide_trust(ctx->eng->cfg(), own, external, reject_score);
+        if (veto != nullptr && !d.veto.empty()) {
+            *veto = dup_bytes(d.veto);
+            if (*veto == nullptr)
+                return AUTHWEIGHT_E_NOMEM;
+        }
+        *cap = d.cap;
         return AUTHWEIGHT_OK;
     });
 }
@@ -461,7 +489,7 @@ AUTHWEIGHT_API int authweight_ctx_unauth_strict(const authweight_ctx *ctx, const
     return barrier("authweight_ctx_unauth_strict", nullptr, [&] {
         std::vector<core::symbol_hit> own;
         std::vector<core::external_symbol> external;
-        if (!split_symbols(names, scores, n, own, external))
+        if (!split_symbols(names, scores, nullptr, n, own, external))
             return AUTHWEIGHT_E_INVAL;
         // The policy's own rule, so the host's postfilter and the CLI
         // weigh content one way.

@@ -831,21 +831,41 @@ size_t read_symbols(lua_State *L, int idx, const char ***names, double **scores,
     return i;
 }
 
-/** ctx:trust_cap(symbols | names, scores) -> the weight to add back (>= 0) | nil, msg, code */
+/** ctx:trust_cap(symbols | names, scores [, groups [, reject_score]])
+ *  -> the weight to add back (>= 0), "veto:..." or nil | nil, msg, code.
+ *  groups maps a symbol name to its host groups, space-separated. */
 int ctx_trust_cap(lua_State *L)
 {
     ctx_handle *ctx = check_ctx(L);
     const char **names = nullptr;
     double *scores = nullptr;
     int consumed = 1;
-    lua_settop(L, 3);
+    lua_settop(L, 5);
     size_t n = read_symbols(L, 2, &names, &scores, &consumed);
+    const int groups_idx = 2 + consumed;
+    const char **groups = nullptr;
+    if (!lua_isnil(L, groups_idx)) {
+        luaL_checktype(L, groups_idx, LUA_TTABLE);
+        groups = static_cast<const char **>(lua_newuserdata(L, (n != 0 ? n : 1) * sizeof(const char *)));
+        for (size_t i = 0; i < n; ++i) {
+            lua_getfield(L, groups_idx, names[i]);
+            groups[i] = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : nullptr; // anchored by the table
+            lua_pop(L, 1);
+        }
+    }
+    const double reject = lua_isnil(L, groups_idx + 1) ? std::nan("")
+                                                       : static_cast<double>(luaL_checknumber(L, groups_idx + 1));
+    buffer *veto = new_buffer(L); // the collector frees the option
+    veto->release = release_abi;
     double cap = 0.0;
-    int rc = authweight_ctx_trust_cap(ctx->ptr, names, scores, n, &cap);
+    int rc = authweight_ctx_trust_decision(ctx->ptr, names, scores, groups, n, reject, &cap, &veto->p);
     if (rc != AUTHWEIGHT_OK)
         return push_fail(L, authweight_strerror(rc), rc);
     lua_pushnumber(L, static_cast<lua_Number>(cap));
-    return 1;
+    if (veto->p == nullptr)
+        return 1;
+    lua_pushstring(L, veto->p);
+    return 2;
 }
 
 /** ctx:unauth_strict(symbols | names, scores, aligned, smtp_authenticated) -> weight (>= 0) | nil, msg, code */

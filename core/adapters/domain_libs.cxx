@@ -243,6 +243,13 @@ public:
         return suffix == nullptr ? std::string{} : std::string{suffix};
     }
 
+    [[nodiscard]] bool known_suffix(std::string_view alabel_domain) const override
+    {
+        auto name = psl_input(alabel_domain);
+        const char *suffix = name ? psl_unregistrable_domain(psl_, name->c_str()) : nullptr;
+        return suffix != nullptr && psl_is_public_suffix2(psl_, suffix, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE) != 0;
+    }
+
     [[nodiscard]] std::string skeleton(std::string_view utf8) const override
     {
         if (utf8.size() > max_skeleton_input)

@@ -141,7 +141,7 @@ core::result<void> each_member(const V &v, const std::string &where, F &&handle)
     });
 }
 
-/** external: [{name, score}, ...] or {name: score, ...} */
+/** external: [{name, score[, groups]}, ...] or {name: score, ...} */
 template <typename V>
 core::result<void> read_external(const V &v, std::vector<core::external_symbol> &out)
 {
@@ -179,6 +179,15 @@ core::result<void> read_external(const V &v, std::vector<core::external_symbol> 
                     return std::unexpected(s.error());
                 sym.score = *s;
                 have_score = true;
+            } else if (key == "groups") {
+                if (!is_array(val))
+                    return expected(at{where, "groups"}, "array", val);
+                return D::elements(val, [&](const V &g) -> core::result<void> {
+                    if (D::kind(g) != fact_kind::string)
+                        return expected(at{where, "groups"}, "array of strings", g);
+                    sym.groups.emplace_back(D::text(g));
+                    return {};
+                });
             } else {
                 return fail(error_code::BAD_INPUT, "unknown fact '" + at{where, key}.str() + "'");
             }

@@ -83,6 +83,10 @@ result<std::shared_ptr<const engine>> engine::create(config cfg, engine_services
         if (auto ok = ds.to_alabel(d); !ok)
             return fail(error_code::BAD_CONFIG, "'protected_domains': " + ok.error().message());
     eng->protect_ = std::make_unique<lookalike_detector>(eng->cfg_.protected_domains, ds);
+    for (const auto &d : eng->cfg_.local_domains)
+        if (auto ok = ds.to_alabel(d); !ok)
+            return fail(error_code::BAD_CONFIG, "'local_domains': " + ok.error().message());
+    eng->display_ = std::make_unique<display_name_checker>(eng->cfg_, ds);
     return std::shared_ptr<const engine>(std::move(eng));
 }
 
@@ -134,6 +138,7 @@ void evaluation::score(report &r)
         swap(in.mail_from_domain, mail_from_domain_);
         swap(in.auth, r.auth);
         swap(in.lookalikes, r.lookalikes);
+        swap(in.display_spoof, r.display_spoof);
         swap(in.external, facts_.external);
     };
     in.cfg = &eng_->cfg_;
@@ -311,6 +316,17 @@ step_status evaluation::step()
     for (const auto &d : sender_domains)
         if (auto m = eng_->protect_->check(d))
             r.lookalikes.push_back(std::move(*m));
+
+    // A display name claiming an identity the address lacks.
+    if (r.from.status == from_status::SINGLE && !r.from.author.display_name.empty()) {
+        std::vector<std::string> rcpt_domains;
+        for (const auto &rcpt : facts_.envelope.rcpt)
+            if (auto box = parse_envelope_address(rcpt); box && !box->domain.empty())
+                if (auto a = ds.to_alabel(box->domain))
+                    rcpt_domains.push_back(std::move(*a));
+        r.display_spoof = eng_->display_->check(r.from.author.display_name, r.from.author.domain,
+                                                aligned(r.auth), rcpt_domains);
+    }
 
     if (r.from.status == from_status::SINGLE)
         r.whitelist_entry = eng_->wl_.match(r.from.author.local_part, r.from.author.domain);

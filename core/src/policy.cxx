@@ -3,6 +3,7 @@
 #include "authweight/ascii.hxx"
 #include "authweight/dmarc.hxx"
 #include "authweight/symbols.hxx"
+#include "authweight/text.hxx"
 
 #include <algorithm>
 #include <cmath>
@@ -150,6 +151,31 @@ std::string protected_forgery(const policy_input &in)
     return {};
 }
 
+/** Authentication-derived negative weight: what the budget caps. */
+double auth_negative(const std::vector<symbol_hit> &own, const std::vector<external_symbol> &external,
+                     const std::vector<std::string> &trust_symbols)
+{
+    double negative = 0.0;
+    for (const auto &s : own) {
+        const auto *def = find_symbol(s.name);
+        if (def != nullptr && def->auth_derived && s.score < 0)
+            negative += s.score;
+    }
+    for (const auto &e : external)
+        if (e.score < 0 && is_trust_symbol(e.name, trust_symbols))
+            negative += e.score;
+    return negative;
+}
+
+bool vetoes(std::string_view entry, const external_symbol &e)
+{
+    constexpr std::string_view group = "group:";
+    if (entry.starts_with(group))
+        return std::find(e.groups.begin(), e.groups.end(), entry.substr(group.size())) != e.groups.end();
+    return matches_pattern(e.name, entry);
+}
+
+
 } // namespace
 
 const symbol_hit *verdict::find(std::string_view name) const
@@ -182,17 +208,40 @@ bool aligned(const auth_results &a) noexcept
 double trust_cap(const std::vector<symbol_hit> &own, const std::vector<external_symbol> &external,
                  const std::vector<std::string> &trust_symbols, double budget)
 {
-    double negative = 0.0;
-    for (const auto &s : own) {
-        const auto *def = find_symbol(s.name);
-        if (def != nullptr && def->auth_derived && s.score < 0)
-            negative += s.score;
-    }
-    for (const auto &e : external)
-        if (e.score < 0 && is_trust_symbol(e.name, trust_symbols))
-            negative += e.score;
-    double excess = -budget - negative;
+    double excess = -budget - auth_negative(own, external, trust_symbols);
     return excess > 0 ? excess : 0.0;
+}
+
+
+std::string trust_veto(const config &cfg, const std::vector<symbol_hit> &own,
+                       const std::vector<external_symbol> &external, double reject_score)
+{
+    for (const auto &entry : cfg.veto_symbols)
+        for (const auto &e : external)
+            if (vetoes(entry, e))
+                return "veto:" + e.name;
+    if (cfg.veto_score_mode == config::veto_mode::OFF)
+        return {};
+    const double threshold = cfg.veto_score_mode == config::veto_mode::VALUE || std::isnan(reject_score)
+                                 ? cfg.veto_score
+                                 : reject_score;
+    double total = 0.0;
+    for (const auto &s : own)
+        total += s.score;
+    for (const auto &e : external)
+        total += e.score;
+    if (total - auth_negative(own, external, cfg.trust_symbols) >= threshold)
+        return "veto:score";
+    return {};
+}
+
+trust_decision decide_trust(const config &cfg, const std::vector<symbol_hit> &own,
+                            const std::vector<external_symbol> &external, double reject_score)
+{
+    trust_decision d;
+    d.veto = trust_veto(cfg, own, external, reject_score);
+    d.cap = trust_cap(own, external, cfg.trust_symbols, d.veto.empty() ? cfg.trust_budget : 0.0);
+    return d;
 }
 
 verdict evaluate_policy(const policy_input &in)
@@ -275,6 +324,17 @@ verdict evaluate_policy(const policy_input &in)
         add(out, "AUTHW_LOOKALIKE", std::move(reason), std::move(options));
     }
 
+    // A display name claiming a brand, another organisation or the
+    // receiver's own domain: authentication of the sender's own domain
+    // does not cancel it (only the brand's own, aligned, never fires).
+    if (in.display_spoof) {
+        const auto &d = *in.display_spoof;
+        add(out, "AUTHW_DISPLAY_SPOOF",
+            "From display name \"" + text::capped(in.from.author.display_name, 60) + "\" imitates " + d.how + " " +
+                d.imitated + ", From domain " + in.from.author.domain,
+            {d.imitated, d.how});
+    }
+
     // Principle 7: the history of the authenticated identities, never of
     // the bare From. The contract score is the weight at a share of 1.
     if (in.reputation != nullptr && !in.reputation->empty() && in.identities != nullptr) {
@@ -300,11 +360,17 @@ verdict evaluate_policy(const policy_input &in)
             .score = extra;
     }
 
-    // Principle 5: no automatic pass. Computed last, over everything above.
-    if (double cap = trust_cap(out, in.external, cfg.trust_symbols, cfg.trust_budget); cap > 0) {
-        add(out, "AUTHW_TRUST_CAP", "authentication-derived weight beyond the trust budget of -" +
-                                        fmt_score(cfg.trust_budget) + " added back")
-            .score = cap;
+    // Principle 5: no automatic pass. Computed last, over everything above;
+    // a veto leaves no authentication bonus at all.
+    if (auto trust = decide_trust(cfg, out, in.external, std::nan("")); trust.cap > 0) {
+        if (trust.veto.empty())
+            add(out, "AUTHW_TRUST_CAP", "authentication-derived weight beyond the trust budget of -" +
+                                            fmt_score(cfg.trust_budget) + " added back")
+                .score = trust.cap;
+        else
+            add(out, "AUTHW_TRUST_CAP", "all authentication-derived weight added back (" + trust.veto + ")",
+                {trust.veto})
+                .score = trust.cap;
     }
 
     for (const auto &s : out)

@@ -481,8 +481,13 @@ TEST(c_abi, trust_cap_over_a_whole_message)
         // The friend of the integration test: -6.7 of authentication.
         {"authenticated friend",
          {"AUTHW_WL_AUTH", "AUTHW_ALIGNED", "AUTHW_SPF_PASS", "AUTHW_DKIM_PASS", "AUTHW_SENDERID_PASS",
+          "R_SPF_ALLOW", "R_DKIM_ALLOW", "DMARC_POLICY_ALLOW", "TEST_CONTENT"},
+         {-4.0, -1.0, -0.3, -0.3, -0.2, -0.2, -0.2, -0.5, 5.0}, 0.7},
+        // Its content alone over veto_score (15): all of it is given back.
+        {"authenticated friend's spam",
+         {"AUTHW_WL_AUTH", "AUTHW_ALIGNED", "AUTHW_SPF_PASS", "AUTHW_DKIM_PASS", "AUTHW_SENDERID_PASS",
           "R_SPF_ALLOW", "R_DKIM_ALLOW", "DMARC_POLICY_ALLOW", "TEST_SPAM_PHRASE"},
-         {-4.0, -1.0, -0.3, -0.3, -0.2, -0.2, -0.2, -0.5, 20.0}, 0.7},
+         {-4.0, -1.0, -0.3, -0.3, -0.2, -0.2, -0.2, -0.5, 20.0}, 6.7},
         {"WHITELIST_* is a prefix", {"WHITELIST_DMARC", "R_SPF_ALLOW"}, {-7.0, -0.2}, 1.2},
         {"content and non-trust symbols never count", {"MIME_GOOD", "BAYES_HAM", "AUTHW_TLS"}, {-0.1, -9.0, 0.0},
          0.0},
@@ -505,6 +510,50 @@ TEST(c_abi, trust_cap_over_a_whole_message)
     CHECK_EQUAL(AUTHWEIGHT_E_INVAL, authweight_ctx_trust_cap(ctx.p, names, bad_scores, 1, &cap));
     CHECK_EQUAL(AUTHWEIGHT_E_INVAL, authweight_ctx_trust_cap(ctx.p, names, scores, 65537, &cap));
     CHECK_EQUAL(AUTHWEIGHT_OK, authweight_ctx_trust_cap(ctx.p, nullptr, nullptr, 0, &cap));
+}
+
+TEST(c_abi, trust_decision_names_the_veto)
+{
+    ctx_owner ctx;
+    const char *cfg = R"({"veto_symbols": ["MY_VIRUS", "group:antivirus"], "veto_score": true})";
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_ctx_new(cfg, std::strlen(cfg), &ctx.p, nullptr));
+    struct test_case {
+        const char *label;
+        std::vector<const char *> names;
+        std::vector<double> scores;
+        std::vector<const char *> groups;
+        double reject;
+        double want_cap;
+        const char *want_veto;
+    };
+    const test_case cases[] = {
+        {"no veto", {"R_SPF_ALLOW", "SOME_RULE"}, {-0.5, 3.0}, {nullptr, nullptr}, 15.0, 0.0, nullptr},
+        {"a veto symbol", {"R_SPF_ALLOW", "MY_VIRUS"}, {-0.5, 0.0}, {nullptr, nullptr}, 15.0, 0.5, "veto:MY_VIRUS"},
+        {"a member of a veto group", {"R_SPF_ALLOW", "AV_HIT"}, {-0.5, 1.0}, {nullptr, "scanners antivirus"}, 15.0,
+         0.5, "veto:AV_HIT"},
+        {"the host's reject threshold", {"R_SPF_ALLOW", "SOME_RULE"}, {-0.5, 9.0}, {nullptr, nullptr}, 9.0, 0.5,
+         "veto:score"},
+        {"no threshold from the host: 15", {"R_SPF_ALLOW", "SOME_RULE"}, {-0.5, 9.0}, {nullptr, nullptr}, NAN, 0.0,
+         nullptr},
+    };
+    for (const auto &c : cases) {
+        double cap = -1.0;
+        char *veto = nullptr;
+        CHECK_EQUAL_TEXT(AUTHWEIGHT_OK,
+                         authweight_ctx_trust_decision(ctx.p, c.names.data(), c.scores.data(), c.groups.data(),
+                                                       c.names.size(), c.reject, &cap, &veto),
+                         c.label);
+        DOUBLES_EQUAL_TEXT(c.want_cap, cap, 1e-9, c.label);
+        if (c.want_veto == nullptr)
+            CHECK_TEXT(veto == nullptr, c.label);
+        else
+            STRCMP_EQUAL_TEXT(c.want_veto, veto, c.label);
+        authweight_free(veto);
+    }
+    double cap = 0;
+    CHECK_EQUAL(AUTHWEIGHT_E_INVAL, authweight_ctx_trust_decision(ctx.p, nullptr, nullptr, nullptr, 0, 0, nullptr,
+                                                                  nullptr));
+    CHECK_EQUAL(AUTHWEIGHT_OK, authweight_ctx_trust_decision(ctx.p, nullptr, nullptr, nullptr, 0, NAN, &cap, nullptr));
 }
 
 TEST(c_abi, unauth_strict_over_a_whole_message)

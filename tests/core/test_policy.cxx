@@ -5,6 +5,7 @@
 
 #include <CppUTest/TestHarness.h>
 
+#include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
@@ -372,6 +373,71 @@ TEST(policy, authenticated_friend_with_spam_content_is_not_rescued)
     for (const auto &e : s.in.external)
         total += e.score;
     CHECK_TRUE(total >= 20.0 - s.cfg.trust_budget - 1e-9);
+}
+
+// Principle 5's vetoes (issue 21): malware, known phishing or content that
+// alone reaches the reject threshold leave no authentication bonus at all.
+TEST(policy, a_veto_symbol_leaves_no_authentication_bonus)
+{
+    struct test_case {
+        const char *name;
+        external_symbol veto;
+        const char *option;
+    };
+    const test_case cases[] = {
+        {"named in veto_symbols", {"CLAM_VIRUS", 0.0}, "veto:CLAM_VIRUS"},
+        {"a member of group:antivirus", {"MY_AV_HIT", 1.0, {"virus_other", "antivirus"}}, "veto:MY_AV_HIT"},
+        {"a prefix entry", {"PHISHED_LOCAL", 0.5}, "veto:PHISHED_LOCAL"},
+    };
+    for (const auto &c : cases) {
+        scenario s;
+        s.cfg.veto_symbols.push_back("PHISHED_*");
+        s.from("friend", "example.org").spf(auth_result::PASS, "example.org").dkim(auth_result::PASS, "example.org");
+        s.external("R_DKIM_ALLOW", -0.2);
+        s.in.external.push_back(c.veto);
+        auto v = s.run();
+        const auto *cap = v.find("AUTHW_TRUST_CAP");
+        CHECK_TEXT(cap != nullptr, c.name);
+        STRCMP_EQUAL_TEXT(c.option, cap->options.at(0).c_str(), c.name);
+        DOUBLES_EQUAL_TEXT(0.0, auth_negative_after_cap(v, s.in), 1e-9, c.name);
+    }
+    // Not in the list, or in another group: the budget is the usual one.
+    scenario s;
+    s.from("friend", "example.org").spf(auth_result::PASS, "example.org").dkim(auth_result::PASS, "example.org");
+    s.in.external.push_back({"MY_AV_HIT", 1.0, {"virus_other"}});
+    CHECK_FALSE(has(s.run(), "AUTHW_TRUST_CAP"));
+}
+
+TEST(policy, content_reaching_the_reject_threshold_vetoes_the_bonus)
+{
+    scenario s;
+    s.from("friend", "example.org").spf(auth_result::PASS, "example.org").dkim(auth_result::PASS, "example.org");
+    s.external("WHITELIST_DMARC", -7.0).external("SPAMMY_CONTENT", 16.0);
+    auto v = s.run();
+    const auto *cap = v.find("AUTHW_TRUST_CAP");
+    CHECK_TRUE(cap != nullptr);
+    STRCMP_EQUAL("veto:score", cap->options.at(0).c_str());
+    DOUBLES_EQUAL(0.0, auth_negative_after_cap(v, s.in), 1e-9);
+
+    // +8 alone rejects nothing: the bonus counts, within the budget.
+    s.in.external.back().score = 8.0;
+    v = s.run();
+    cap = v.find("AUTHW_TRUST_CAP");
+    CHECK_TRUE(cap != nullptr);
+    CHECK_TRUE(cap->options.empty());
+    DOUBLES_EQUAL(-s.cfg.trust_budget, auth_negative_after_cap(v, s.in), 1e-9);
+
+    // veto_score false: off; a number: that score, whatever the host says.
+    s.in.external.back().score = 16.0;
+    s.cfg.veto_score_mode = config::veto_mode::OFF;
+    CHECK_TRUE(s.run().find("AUTHW_TRUST_CAP")->options.empty());
+    s.cfg.veto_score_mode = config::veto_mode::VALUE;
+    s.cfg.veto_score = 30.0;
+    CHECK_TRUE(decide_trust(s.cfg, {}, s.in.external, 10.0).veto.empty());
+    // true: the host's reject threshold when it has one.
+    s.cfg.veto_score_mode = config::veto_mode::REJECT_ACTION;
+    CHECK_EQUAL(std::string("veto:score"), decide_trust(s.cfg, {}, {{"X", 10.5}}, 10.0).veto);
+    CHECK_TRUE(decide_trust(s.cfg, {}, {{"X", 10.5}}, std::nan("")).veto.empty());
 }
 
 // Principle 6: opt-in, bounded aggressive mode.

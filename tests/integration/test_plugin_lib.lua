@@ -62,6 +62,23 @@ local wrong_value = {
   string = 42, number = 'six', integer = 'ten', boolean = 'yes', array = 7, object = 'x',
 }
 
+-- A value of none of the types a schema allows ("type" may be a list).
+local function wrong_for(t)
+  if type(t) ~= 'table' then
+    return wrong_value[t]
+  end
+  local allowed = {}
+  for _, name in ipairs(t) do
+    allowed[name] = true
+  end
+  for _, v in ipairs({ 'x', 42, true, { 'x' } }) do
+    local kind = ({ string = 'string', number = 'number', boolean = 'boolean', table = 'array' })[type(v)]
+    if not allowed[kind] and not (kind == 'number' and allowed.integer) then
+      return v
+    end
+  end
+end
+
 local keys_seen = 0
 local function walk(node, path)
   for key, sub in pairs(node.properties or {}) do
@@ -75,7 +92,7 @@ local function walk(node, path)
     if sub.default ~= nil then
       agree(at(p, awc.deep_copy(sub.default)), true, nil, name .. ' default')
     end
-    agree(at(p, wrong_value[sub.type]), false, key, name .. ' wrong type')
+    agree(at(p, wrong_for(sub.type)), false, key, name .. ' wrong type')
     if sub.enum then
       for _, v in ipairs(sub.enum) do
         agree(at(p, v), true, nil, name .. ' enum value')

@@ -642,16 +642,33 @@ do
     { name = "AUTHW_SPF_PASS", score = -0.3 }, { name = "AUTHW_DKIM_PASS", score = -0.3 },
     { name = "AUTHW_SENDERID_PASS", score = -0.2 }, { name = "R_SPF_ALLOW", score = -0.2 },
     { name = "R_DKIM_ALLOW", score = -0.2 }, { name = "DMARC_POLICY_ALLOW", score = -0.5 },
-    { name = "TEST_SPAM_PHRASE", score = 20 },
+    { name = "TEST_CONTENT", score = 5 },
   }
-  local cap = ctx:trust_cap(friend)
-  check(type(cap) == "number" and math.abs(cap - 0.7) < 1e-9, "trust_cap of the friend", cap)
+  local cap, vetoed = ctx:trust_cap(friend)
+  check(type(cap) == "number" and math.abs(cap - 0.7) < 1e-9 and vetoed == nil, "trust_cap of the friend", cap)
+  -- the same with content of +20: over veto_score, all 6.7 given back
+  friend[#friend].score = 20
+  cap, vetoed = ctx:trust_cap(friend)
+  check(math.abs(cap - 6.7) < 1e-9 and vetoed == "veto:score", "trust_cap of the friend's spam", cap, vetoed)
   cap = ctx:trust_cap({ WHITELIST_DMARC = -7, R_SPF_ALLOW = -0.2 })
   check(type(cap) == "number" and math.abs(cap - 1.2) < 1e-9, "trust_cap, map form, WHITELIST_* prefix", cap)
   check(ctx:trust_cap({}) == 0, "trust_cap of nothing")
   -- rspamd's task:get_symbols() form: names and scores
   cap = ctx:trust_cap({ "WHITELIST_DMARC", "R_SPF_ALLOW", "MIME_GOOD" }, { -7, -0.2, -0.1 })
   check(type(cap) == "number" and math.abs(cap - 1.2) < 1e-9, "trust_cap, names and scores", cap)
+  -- vetoes: a veto symbol, a member of a veto group, content at the host's reject threshold
+  local veto
+  cap, veto = ctx:trust_cap({ "CLAM_VIRUS", "R_SPF_ALLOW" }, { 0, -0.2 })
+  check(math.abs(cap - 0.2) < 1e-9 and veto == "veto:CLAM_VIRUS", "trust_cap: veto symbol", cap, veto)
+  cap, veto = ctx:trust_cap({ "AV_X", "R_SPF_ALLOW" }, { 1, -0.2 }, { AV_X = "other antivirus" })
+  check(math.abs(cap - 0.2) < 1e-9 and veto == "veto:AV_X", "trust_cap: veto group", cap, veto)
+  cap, veto = ctx:trust_cap({ "AV_X", "R_SPF_ALLOW" }, { 1, -0.2 }, { AV_X = "other" })
+  check(cap == 0 and veto == nil, "trust_cap: another group vetoes nothing", cap, veto)
+  cap, veto = ctx:trust_cap({ "CONTENT", "R_SPF_ALLOW" }, { 10.5, -0.2 }, nil, 10)
+  check(math.abs(cap - 0.2) < 1e-9 and veto == "veto:score", "trust_cap: veto_score at the reject threshold", cap, veto)
+  cap, veto = ctx:trust_cap({ "CONTENT", "R_SPF_ALLOW" }, { 10.5, -0.2 })
+  check(cap == 0 and veto == nil, "trust_cap: without a host threshold veto_score is 15", cap, veto)
+  check(not pcall(ctx.trust_cap, ctx, { "A" }, { 1 }, nil, "x"), "trust_cap: a reject score that is not a number raises")
   check(not pcall(ctx.trust_cap, ctx, { "A", "B" }, { -1 }), "trust_cap: names and scores must match")
   check(not pcall(ctx.trust_cap, ctx, { { name = "X" } }), "trust_cap: an entry without score raises")
   check(not pcall(ctx.trust_cap, ctx, { X = 0 / 0 }), "trust_cap: NaN raises")

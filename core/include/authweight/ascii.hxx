@@ -63,6 +63,12 @@ namespace authweight::core::ascii {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
 }
 
+/** An ASCII letter or digit; false for every byte >= 0x80. */
+[[nodiscard]] constexpr bool is_alnum(char c) noexcept
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
 /**
  * Lower-cased copy.
  * @param s any bytes

@@ -40,6 +40,10 @@ public:
     /** The public suffix of an A-label domain ("example.co.uk" -> "co.uk"). */
     [[nodiscard]] virtual std::string public_suffix(std::string_view alabel_domain) const = 0;
 
+    /** Whether the domain's public suffix is one the Public Suffix List
+     *  names, not one its "*" default rule makes up ("mr.smith"). */
+    [[nodiscard]] virtual bool known_suffix(std::string_view alabel_domain) const = 0;
+
     /**
      * UTS #39 confusable skeleton of a Unicode string (UTF-8), lower-cased:
      * two strings with the same skeleton look alike ("paypal" and "pаypal"

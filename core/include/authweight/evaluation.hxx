@@ -21,6 +21,7 @@
 
 #include "authweight/auth_results.hxx"
 #include "authweight/config.hxx"
+#include "authweight/display_name.hxx"
 #include "authweight/dns.hxx"
 #include "authweight/error.hxx"
 #include "authweight/facts.hxx"
@@ -90,6 +91,7 @@ struct report {
     host_marks host;
     from_identity from;
     std::vector<lookalike_match> lookalikes;
+    std::optional<display_imitation> display_spoof;   ///< what the From display name imitates
     std::optional<std::string> whitelist_entry;   ///< entry the author matched, if any
     core::verdict verdict;
     int dns_rounds{0};
@@ -128,6 +130,7 @@ private:
     engine_services services_;
     whitelist wl_;
     std::unique_ptr<lookalike_detector> protect_;
+    std::unique_ptr<display_name_checker> display_;
     friend class evaluation;
 };
 

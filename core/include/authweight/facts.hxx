@@ -41,6 +41,9 @@ struct envelope_facts {
 struct external_symbol {
     std::string name;
     double score{0.0};
+    /** The host's groups of the symbol, for "group:NAME" veto_symbols
+     *  entries (rspamd groups); empty when the host has none. */
+    std::vector<std::string> groups{};
 };
 
 /** Everything the caller knows before evaluation. */

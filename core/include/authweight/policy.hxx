@@ -6,6 +6,7 @@
 #pragma once
 
 #include "authweight/config.hxx"
+#include "authweight/display_name.hxx"
 #include "authweight/facts.hxx"
 #include "authweight/host.hxx"
 #include "authweight/lookalike.hxx"
@@ -46,6 +47,7 @@ struct policy_input {
     std::string mail_from_domain;       ///< A-label, "" for null sender / unknown
     auth_results auth;
     std::vector<lookalike_match> lookalikes;
+    std::optional<display_imitation> display_spoof;  ///< what the From display name imitates
     std::vector<external_symbol> external;  ///< other modules' symbols
     const whitelist *wl{nullptr};
     const lookalike_detector *protect{nullptr};  ///< protected-domain list
@@ -80,6 +82,29 @@ struct policy_input {
                                const std::vector<external_symbol> &external,
                                const std::vector<std::string> &trust_symbols,
                                double budget);
+
+/**
+ * Principle 5's vetoes: what leaves a message no authentication bonus at
+ * all (its trust budget is 0). A symbol of veto_symbols that hit (a name,
+ * a prefix ending in '*', or "group:NAME" matching a symbol's groups), or
+ * a score without the authentication-derived negative weight (what
+ * trust_cap weighs) that reaches veto_score.
+ * @param reject_score the host's reject threshold, NaN when it has none;
+ *        used when veto_score is true (config::veto_mode::REJECT_ACTION),
+ *        config::veto_score otherwise
+ * @return the AUTHW_TRUST_CAP option, "veto:SYMBOL" or "veto:score"; empty
+ *         when nothing vetoes
+ */
+[[nodiscard]] std::string trust_veto(const config &cfg, const std::vector<symbol_hit> &own,
+                                     const std::vector<external_symbol> &external, double reject_score);
+
+/** The budget a message gets: 0 when vetoed, else config::trust_budget. */
+struct trust_decision {
+    double cap{0.0};     ///< weight to add back (trust_cap at that budget)
+    std::string veto;    ///< trust_veto()'s option, empty without a veto
+};
+[[nodiscard]] trust_decision decide_trust(const config &cfg, const std::vector<symbol_hit> &own,
+                                          const std::vector<external_symbol> &external, double reject_score);
 
 /** Evaluate the policy. Deterministic; never fails. */
 [[nodiscard]] verdict evaluate_policy(const policy_input &in);
