@@ -310,6 +310,18 @@ local function envelope_from(task)
   return nil
 end
 
+-- The recipients' addresses: their domains are the receiver's own, for
+-- display names that claim them.
+local function envelope_rcpts(task)
+  local out = {}
+  for _, r in ipairs(task:get_recipients('smtp') or {}) do
+    if type(r) == 'table' and r.addr and r.addr ~= '' then
+      out[#out + 1] = r.addr
+    end
+  end
+  return #out > 0 and out or nil
+end
+
 local function author_domain(task)
   local from = task:get_from('mime')
   if type(from) == 'table' and from[1] and not from[2] and from[1].domain and from[1].domain ~= '' then
@@ -405,6 +417,7 @@ local function gather_facts(task)
     hostname = task:get_hostname(),
     user = task:get_user(),
     mail_from = envelope_from(task),
+    rcpt = envelope_rcpts(task),
   }
   tls_facts(task, facts)
   if settings.auth_source == 'rspamd' then

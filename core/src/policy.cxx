@@ -209,6 +209,10 @@ double trust_cap(const std::vector<symbol_hit> &own, const std::vector<external_
                  const std::vector<std::string> &trust_symbols, double budget)
 {
     double excess = -budget - auth_negative(own, external, trust_symbols);
+    // In millionths, free of binary noise (12.7 - 6 is 6.699999999999999):
+    // hosts print scores to six places, and a truncated 6.699999 would
+    // leave the budget overdrawn in what they report.
+    excess = std::round(excess * 1e6) / 1e6;
     return excess > 0 ? excess : 0.0;
 }
 
