@@ -7,7 +7,7 @@
 # (copied into rspamd's private LOCAL_CONFDIR; @WORK@ and @HTTP_PORT@ are
 # replaced in its files), messages, and scenario.txt, one directive a line:
 #
-#   dkim DOMAIN SELECTOR          make a key; its record goes into the zone
+#   dkim DOMAIN SELECTOR [BITS]   make an RSA key; its record goes into the zone
 #   sign OUT IN DOMAIN SELECTOR   sign message IN (scenario dir) -> OUT (work dir)
 #   gen OUT KIND                  a hostile message (lib/gen_message.py) -> OUT
 #   write FILE [TEXT...]          write TEXT to FILE in the work dir (\n starts a new line)
@@ -93,7 +93,7 @@ while IFS= read -r line || [ -n "$line" ]; do
   case "${w[0]}" in
   dkim)
     key=$work/keys/${w[1]}_${w[2]}.pem
-    record=$("$AW_PYTHON" "$lib/dkim_sign.py" keygen "$key")
+    record=$("$AW_PYTHON" "$lib/dkim_sign.py" keygen "$key" ${w[3]:+"${w[3]}"})
     add_zone_record "${w[2]}._domainkey.${w[1]}" TXT "$record"
     ;;
   sign)

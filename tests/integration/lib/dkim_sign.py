@@ -2,7 +2,7 @@
 """DKIM keys and signatures for the integration tests (RFC 6376), made with
 the openssl command line, so no private key lives in the repository.
 
-    dkim_sign.py keygen KEY.pem            prints the key record's TXT value
+    dkim_sign.py keygen KEY.pem [BITS]     prints the key record's TXT value (RSA, 2048 bits by default)
     dkim_sign.py sign KEY.pem DOMAIN SELECTOR < message > signed
 
 Signatures are rsa-sha256, relaxed/relaxed (RFC 6376 3.4.2, 3.4.4), over
@@ -22,8 +22,8 @@ def run_openssl(args, data=None):
     return subprocess.run(["openssl"] + args, input=data, check=True, capture_output=True).stdout
 
 
-def keygen(path):
-    run_openssl(["genrsa", "-out", path, "2048"])
+def keygen(path, bits="2048"):
+    run_openssl(["genrsa", "-out", path, bits])
     der = run_openssl(["rsa", "-in", path, "-pubout", "-outform", "DER"])
     print("v=DKIM1; k=rsa; p=" + base64.b64encode(der).decode())
 
@@ -79,8 +79,8 @@ def sign(key, domain, selector):
 
 
 def main():
-    if len(sys.argv) == 3 and sys.argv[1] == "keygen":
-        keygen(sys.argv[2])
+    if len(sys.argv) in (3, 4) and sys.argv[1] == "keygen":
+        keygen(*sys.argv[2:])
     elif len(sys.argv) == 5 and sys.argv[1] == "sign":
         sign(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
