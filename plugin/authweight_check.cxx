@@ -57,6 +57,8 @@ Connection and envelope:
   --hostname RDNS       reverse DNS name the MTA found for the client
   --mail-from ADDR      MAIL FROM; --mail-from "" is the null sender
                         (SPF then checks the HELO identity)
+  --rcpt ADDR           RCPT TO (repeatable): the recipients' domains are
+                        the receiver's own, for AUTHW_DISPLAY_SPOOF
   --user U              SMTP AUTH user
   --tls-version V       TLS protocol version, e.g. TLSv1.3 (none = no TLS)
   --tls-cipher C        TLS cipher, OpenSSL or IANA name
@@ -207,6 +209,8 @@ result<void> apply(options &o, std::string_view flag, std::string value)
         return set_dns(o, dns_mode::ZONE);
     } else if (flag == "--external") {
         return add_external(o, value);
+    } else if (flag == "--rcpt") {
+        o.facts["rcpt"].push_back(std::move(value));
     } else if (flag == "--learn") {
         if (value != "spam" && value != "ham")
             return failure{"invalid --learn '" + value + "': expected spam or ham"};
@@ -230,7 +234,7 @@ result<void> apply(options &o, std::string_view flag, std::string value)
 }
 
 constexpr std::string_view other_value_flags[] = {
-    "--config", "--dns", "--dns-zone", "--external", "--learn", "--reputation-db", "--redis",
+    "--config", "--dns", "--dns-zone", "--external", "--rcpt", "--learn", "--reputation-db", "--redis",
     "--export", "--import", "--now",
 };
 

@@ -154,6 +154,18 @@ expect_ok "IPv6, TLS, --flag=value, --external" --dns-zone="$tmp/zone.json" --ip
 expect_ok "timeouts become temperror" --dns-zone "$tmp/zone.json" --ip 192.0.2.1 \
   --helo mail.a.example --mail-from bob@slow.example "$tmp/msg.eml"
 
+# --rcpt: a display name claiming the recipient's own domain.
+printf 'From: "corp.example IT desk" <helpdesk@evil.example>\nSubject: Your mailbox is full\n\nClick.\n' \
+  >"$tmp/it-desk.eml"
+spoofed() { "$python" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if any(s["name"] == "AUTHW_DISPLAY_SPOOF" and s["options"] == ["corp.example", "local domain"]
+                  for s in d["symbols"]) else 1)' "$tmp/out"; }
+expect_ok "--rcpt" --rcpt you@corp.example "$tmp/it-desk.eml"
+if spoofed; then ok; else bad "--rcpt: corp.example is not named as a local domain"; fi
+expect_ok "without --rcpt" "$tmp/it-desk.eml"
+if ! spoofed; then ok; else bad "corp.example is a local domain without --rcpt"; fi
+
 # '-' reads the message from stdin.
 if "$cli" --dns-zone "$tmp/zone.json" "${conn[@]}" - <"$tmp/msg.eml" >"$tmp/out" 2>"$tmp/err" &&
   check_json "$tmp/out"; then ok; else bad "message on stdin: $(head -c 300 "$tmp/err")"; fi
