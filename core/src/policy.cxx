@@ -176,7 +176,31 @@ bool vetoes(std::string_view entry, const external_symbol &e)
 }
 
 
+bool trusted_sealer(const config &cfg, std::string_view sealer)
+{
+    return std::any_of(cfg.trusted_arc_sealers.begin(), cfg.trusted_arc_sealers.end(), [&](const std::string &t) {
+        return sealer == t || (sealer.size() > t.size() && sealer.ends_with(t) &&
+                               sealer[sealer.size() - t.size() - 1] == '.');
+    });
+}
+
 } // namespace
+
+std::string trusted_arc_sealer(const config &cfg, const arc_outcome &arc, std::string_view from_domain,
+                               const domain_services *ds)
+{
+    if (arc.result != auth_result::PASS || arc.sealers.empty() || from_domain.empty())
+        return {};
+    for (const auto &s : arc.sealers)
+        if (!trusted_sealer(cfg, ascii::lower(s)))
+            return {};
+    const auto &hop = arc.first;
+    const bool spf = hop.spf == auth_result::PASS && relaxed_aligned(hop.spf_domain, from_domain, ds);
+    const bool dkim = std::any_of(hop.dkim_pass_domains.begin(), hop.dkim_pass_domains.end(),
+                                  [&](const std::string &d) { return relaxed_aligned(d, from_domain, ds); });
+    const bool dmarc = hop.dmarc == auth_result::PASS && ascii::iequals(hop.dmarc_domain, from_domain);
+    return spf || dkim || dmarc ? arc.sealers.front() : std::string{};
+}
 
 const symbol_hit *verdict::find(std::string_view name) const
 {
@@ -295,8 +319,20 @@ verdict evaluate_policy(const policy_input &in)
             {in.auth.dmarc.from_domain});
     }
 
-    // Principle 3: forgery of a domain that says "only us".
-    if (auto why = protected_forgery(in); !why.empty())
+    // Forwarding (principle 5): a trusted forwarder's valid ARC chain says
+    // the From was authenticated, aligned, before it broke SPF and DKIM.
+    const std::string from_domain = in.from.status == from_status::SINGLE ? in.from.author.domain
+                                                                          : in.auth.dmarc.from_domain;
+    const std::string arc_sealer = trusted_arc_sealer(cfg, in.auth.arc, from_domain, in.ds);
+    if (!arc_sealer.empty())
+        add(out, "AUTHW_ARC_TRUSTED", "ARC chain of " + std::to_string(in.auth.arc.instance) +
+                                          " trusted sealer(s) vouches for " + from_domain + ", authenticated at " +
+                                          arc_sealer + " (i=1)",
+            {in.auth.arc.sealers.back(), "i=" + std::to_string(in.auth.arc.instance)});
+
+    // Principle 3: forgery of a domain that says "only us" (unless a
+    // trusted forwarder explains the failure).
+    if (auto why = protected_forgery(in); !why.empty() && arc_sealer.empty())
         add(out, "AUTHW_FORGED_PROTECTED", why + ", no aligned DKIM pass");
 
     // Principle 4: whitelists hold authenticated identities only. Several
@@ -308,6 +344,11 @@ verdict evaluate_policy(const policy_input &in)
                 add(out, "AUTHW_WL_AUTH", author.address() + " is whitelisted (" + *entry +
                                               ") and authenticated by aligned " +
                                               (in.auth.dmarc.dkim_aligned ? "DKIM" : "SPF"),
+                    {*entry});
+            } else if (!arc_sealer.empty()) {
+                add(out, "AUTHW_WL_AUTH", author.address() + " is whitelisted (" + *entry +
+                                              ") and was authenticated, aligned, before forwarding (trusted ARC "
+                                              "sealer " + arc_sealer + ")",
                     {*entry});
             } else if (auto why = author_auth_failure(in, author.domain); !why.empty()) {
                 add(out, "AUTHW_WL_FORGED",

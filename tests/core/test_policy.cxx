@@ -440,6 +440,83 @@ TEST(policy, content_reaching_the_reject_threshold_vetoes_the_bonus)
     CHECK_TRUE(decide_trust(s.cfg, {}, {{"X", 10.5}}, std::nan("")).veto.empty());
 }
 
+// Forwarded mail (issue 21, RFC 8617): a list that adds a footer breaks the
+// friend's SPF and DKIM; a valid ARC chain from a trusted sealer explains it.
+namespace {
+
+scenario forwarded_friend()
+{
+    scenario s({"friend@example.org"}, {"example.org"});
+    s.cfg.trusted_arc_sealers = {"example.net"};
+    s.from("friend", "example.org").spf(auth_result::FAIL, "example.org").dkim(auth_result::FAIL, "example.org");
+    s.in.auth.dmarc.result = auth_result::FAIL;
+    s.in.auth.dmarc.policy = dmarc_policy::REJECT;
+    auto &arc = s.in.auth.arc;
+    arc.result = auth_result::PASS;
+    arc.sealers = {"lists.example.net"};
+    arc.instance = 1;
+    arc.first.spf = auth_result::PASS;
+    arc.first.spf_domain = "example.org";
+    arc.first.dkim_pass_domains = {"example.org"};
+    arc.first.dmarc = auth_result::PASS;
+    arc.first.dmarc_domain = "example.org";
+    return s;
+}
+
+} // namespace
+
+TEST(policy, a_trusted_arc_chain_explains_what_forwarding_broke)
+{
+    auto s = forwarded_friend();
+    auto v = s.run();
+    const auto *arc = v.find("AUTHW_ARC_TRUSTED");
+    CHECK_TRUE(arc != nullptr);
+    DOUBLES_EQUAL(-0.5, arc->score, 1e-9);
+    STRCMP_EQUAL("lists.example.net", arc->options.at(0).c_str());
+    STRCMP_EQUAL("i=1", arc->options.at(1).c_str());
+    CHECK_TRUE(has(v, "AUTHW_WL_AUTH"));
+    CHECK_FALSE(has(v, "AUTHW_WL_FORGED"));
+    CHECK_FALSE(has(v, "AUTHW_FORGED_PROTECTED"));
+    CHECK_TRUE(auth_negative_after_cap(v, s.in) >= -s.cfg.trust_budget - 1e-9);
+
+    // Any one aligned pass at the first hop is enough.
+    s.in.auth.arc.first.spf = auth_result::FAIL;
+    s.in.auth.arc.first.dmarc = auth_result::NONE;
+    CHECK_TRUE(has(s.run(), "AUTHW_ARC_TRUSTED"));
+}
+
+TEST(policy, an_untrusted_or_broken_arc_chain_earns_and_removes_nothing)
+{
+    struct test_case {
+        const char *name;
+        void (*spoil)(scenario &);
+    };
+    const test_case cases[] = {
+        {"untrusted sealer", [](scenario &s) { s.in.auth.arc.sealers = {"lists.other.example"}; }},
+        {"a look-alike of a trusted sealer", [](scenario &s) { s.in.auth.arc.sealers = {"badexample.net"}; }},
+        {"a later sealer untrusted", [](scenario &s) {
+             s.in.auth.arc.sealers.push_back("relay.other.example");
+             s.in.auth.arc.instance = 2;
+         }},
+        {"cv=fail", [](scenario &s) { s.in.auth.arc.result = auth_result::FAIL; }},
+        {"no chain", [](scenario &s) { s.in.auth.arc = {}; }},
+        {"first hop authenticated another domain", [](scenario &s) {
+             s.in.auth.arc.first = {auth_result::PASS, "evil.example", {"evil.example"}, auth_result::PASS,
+                                    "evil.example"};
+         }},
+        {"first hop says nothing passed", [](scenario &s) { s.in.auth.arc.first = {}; }},
+    };
+    for (const auto &c : cases) {
+        auto s = forwarded_friend();
+        c.spoil(s);
+        auto v = s.run();
+        CHECK_FALSE_TEXT(has(v, "AUTHW_ARC_TRUSTED"), c.name);
+        CHECK_FALSE_TEXT(has(v, "AUTHW_WL_AUTH"), c.name);
+        CHECK_TRUE_TEXT(has(v, "AUTHW_WL_FORGED"), c.name);
+        CHECK_TRUE_TEXT(has(v, "AUTHW_FORGED_PROTECTED"), c.name);
+    }
+}
+
 // Principle 6: opt-in, bounded aggressive mode.
 TEST(policy, unauthenticated_multiplier)
 {

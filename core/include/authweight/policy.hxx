@@ -106,6 +106,16 @@ struct trust_decision {
 [[nodiscard]] trust_decision decide_trust(const config &cfg, const std::vector<symbol_hit> &own,
                                           const std::vector<external_symbol> &external, double reject_score);
 
+/**
+ * Whether a forwarder's ARC chain vouches for the From (RFC 8617): it
+ * validates (cv=pass), every sealer from instance 1 on is at or under a
+ * trusted_arc_sealers entry, and the first ARC-Authentication-Results
+ * says SPF, DKIM or DMARC passed aligned with the From domain.
+ * @return the sealer whose first-hop results vouch; empty when none does
+ */
+[[nodiscard]] std::string trusted_arc_sealer(const config &cfg, const arc_outcome &arc, std::string_view from_domain,
+                                             const domain_services *ds);
+
 /** Evaluate the policy. Deterministic; never fails. */
 [[nodiscard]] verdict evaluate_policy(const policy_input &in);
 
