@@ -9,6 +9,11 @@
 #
 #   dkim DOMAIN SELECTOR [BITS]   make an RSA key; its record goes into the zone
 #   sign OUT IN DOMAIN SELECTOR   sign message IN (scenario dir) -> OUT (work dir)
+#   footer OUT IN TEXT...         IN with TEXT appended to its body -> OUT (a list's footer)
+#   arc OUT IN DOMAIN SELECTOR MODE RESULTS...
+#                                 IN with the next ARC set sealed by DOMAIN's key (dkim
+#                                 directive) -> OUT; MODE good, bad-seal or gap; RESULTS
+#                                 the set's Authentication-Results (lib/dkim_sign.py)
 #   gen OUT KIND                  a hostile message (lib/gen_message.py) -> OUT
 #   write FILE [TEXT...]          write TEXT to FILE in the work dir (\n starts a new line)
 #   sleep SECONDS
@@ -99,6 +104,13 @@ while IFS= read -r line || [ -n "$line" ]; do
   sign)
     "$AW_PYTHON" "$lib/dkim_sign.py" sign "$work/keys/${w[3]}_${w[4]}.pem" "${w[3]}" "${w[4]}" \
       <"$(msg_path "${w[2]}")" >"$work/${w[1]}"
+    ;;
+  footer)
+    { cat "$(msg_path "${w[2]}")"; printf '%s\n' "${w[*]:3}"; } >"$work/${w[1]}"
+    ;;
+  arc)
+    "$AW_PYTHON" "$lib/dkim_sign.py" arc "$work/keys/${w[3]}_${w[4]}.pem" "${w[3]}" "${w[4]}" "${w[5]}" \
+      "${w[*]:6}" <"$(msg_path "${w[2]}")" >"$work/${w[1]}"
     ;;
   gen)
     "$AW_PYTHON" "$lib/gen_message.py" "${w[2]}" >"$work/${w[1]}"
