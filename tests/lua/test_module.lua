@@ -189,6 +189,7 @@ end
 local config = {
   whitelist = { "friend@example.org", "@partner.example" },
   protected_domains = { "paypal.com" },
+  trusted_arc_sealers = { "lists.example.net" },
   trust_budget = 6,
 }
 local ctx, cmsg = core.new(config)
@@ -588,6 +589,8 @@ local expect = {
   ["two-from"] = { lacks = { "AUTHW_WL_AUTH" } },
   ["legacy-tls"] = { has = { "AUTHW_TLS", "AUTHW_TLS_LEGACY" } },
   ["plain-newsletter"] = { lacks = { "AUTHW_TLS", "AUTHW_WL_AUTH" } },
+  ["display-spoof"] = { has = { "AUTHW_DISPLAY_SPOOF", "AUTHW_SPF_PASS" } },
+  ["list-untrusted"] = { has = { "AUTHW_WL_FORGED" }, lacks = { "AUTHW_ARC_TRUSTED", "AUTHW_WL_AUTH" } },
 }
 
 if examples then
