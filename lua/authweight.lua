@@ -93,15 +93,19 @@ if not ctx then
 end
 local settings = ctx:config()
 
-local static_whitelist, map_urls = {}, {}
-for _, entry in ipairs(settings.whitelist) do
-  if awc.is_map_url(entry) then
-    map_urls[#map_urls + 1] = entry
-  else
-    static_whitelist[#static_whitelist + 1] = entry
+-- Lists that may name maps (file://, http(s)://): their entries are loaded
+-- by rspamd and given to the core with the list's other entries.
+local MAP_KEYS = { 'whitelist', 'trusted_arc_sealers' }
+local MAP_NAMES = { whitelist = 'whitelist', trusted_arc_sealers = 'trusted ARC sealers' }
+local static_entries, map_urls = {}, {}
+for _, key in ipairs(MAP_KEYS) do
+  static_entries[key], map_urls[key] = {}, {}
+  for _, entry in ipairs(settings[key]) do
+    local list = awc.is_map_url(entry) and map_urls[key] or static_entries[key]
+    list[#list + 1] = entry
   end
 end
-
+local static_whitelist = static_entries.whitelist
 
 local dns_timeout = rspamd_config:get_dns_timeout() or 1.0
 local task_timeout = 8.0
@@ -119,17 +123,19 @@ end
 -- by itself within the resolver's timeout.
 local time_limit = math.max(dns_timeout, math.min(4 * dns_timeout, task_timeout / 2))
 
--- ---- whitelist maps: the core matches, so a map load rebuilds the context ----
+-- ---- maps (whitelist, trusted_arc_sealers): the core matches, so a map load
+-- ---- rebuilds the context --------------------------------------------------
 
-local map_entries = {}
+local map_entries = {}   -- key .. ' ' .. url -> entries
 
--- The entries of `list` the core accepts, found by bisection so a few bad
--- lines in a large map cost a few dozen contexts, not one per line.
-local function split_valid(list, bad)
+-- The entries of `list` (for config key `key`) the core accepts, found by
+-- bisection so a few bad lines in a large map cost a few dozen contexts,
+-- not one per line.
+local function split_valid(key, list, bad)
   if #bad > MAX_BAD_MAP_ENTRIES or #list == 0 then
     return {}
   end
-  if core.new({ whitelist = list }) then
+  if core.new({ [key] = list }) then
     return list
   end
   if #list == 1 then
@@ -145,63 +151,71 @@ local function split_valid(list, bad)
       right[#right + 1] = e
     end
   end
-  local good = split_valid(left, bad)
-  for _, e in ipairs(split_valid(right, bad)) do
+  local good = split_valid(key, left, bad)
+  for _, e in ipairs(split_valid(key, right, bad)) do
     good[#good + 1] = e
   end
   return good
 end
 
 local function rebuild_context()
-  local loaded = {}
-  for _, url in ipairs(map_urls) do
-    for _, e in ipairs(map_entries[url] or {}) do
-      loaded[#loaded + 1] = e
-    end
-  end
-  local bad = {}
-  local good = split_valid(loaded, bad)
-  if #bad > MAX_BAD_MAP_ENTRIES then
-    rspamd_logger.errx(rspamd_config, '%s: whitelist maps not applied: more than %s invalid entries',
-        N, MAX_BAD_MAP_ENTRIES)
-    return
-  end
-  if #bad > 0 then
-    rspamd_logger.errx(rspamd_config, '%s: skipped invalid whitelist map entries: %s', N, table.concat(bad, ', '))
-  end
   local conf = awc.deep_copy(settings)
-  for _, e in ipairs(good) do
-    conf.whitelist[#conf.whitelist + 1] = e
+  local counts = {}
+  for _, key in ipairs(MAP_KEYS) do
+    local loaded = {}
+    for _, url in ipairs(map_urls[key]) do
+      for _, e in ipairs(map_entries[key .. ' ' .. url] or {}) do
+        loaded[#loaded + 1] = e
+      end
+    end
+    local bad = {}
+    local good = split_valid(key, loaded, bad)
+    if #bad > MAX_BAD_MAP_ENTRIES then
+      rspamd_logger.errx(rspamd_config, '%s: %s maps not applied: more than %s invalid entries',
+          N, MAP_NAMES[key], MAX_BAD_MAP_ENTRIES)
+      return
+    end
+    if #bad > 0 then
+      rspamd_logger.errx(rspamd_config, '%s: skipped invalid %s map entries: %s', N, MAP_NAMES[key],
+          table.concat(bad, ', '))
+    end
+    for _, e in ipairs(good) do
+      conf[key][#conf[key] + 1] = e
+    end
+    counts[#counts + 1] = string.format('%s: %d from maps, %d from the config', MAP_NAMES[key], #good,
+        #static_entries[key])
   end
   local new_ctx, new_err = core.new(conf)
   if not new_ctx then
-    rspamd_logger.errx(rspamd_config, '%s: whitelist maps not applied: %s', N, awc.cap(new_err, 300))
+    rspamd_logger.errx(rspamd_config, '%s: maps not applied: %s', N, awc.cap(new_err, 300))
     return
   end
   ctx = new_ctx
-  rspamd_logger.infox(rspamd_config, '%s: whitelist maps loaded, %s entries from maps, %s from the config',
-      N, #good, #static_whitelist)
+  rspamd_logger.infox(rspamd_config, '%s: maps loaded (%s)', N, table.concat(counts, '; '))
 end
 
-for _, url in ipairs(map_urls) do
-  local map = rspamd_config:add_map({
-    type = 'callback',
-    url = url,
-    description = 'authweight whitelist',
-    callback = function(data)
-      local entries, dropped = awc.parse_map(tostring(data), MAX_MAP_ENTRIES)
-      if dropped > 0 then
-        rspamd_logger.errx(rspamd_config, '%s: whitelist map %s: %s entries past the limit of %s ignored',
-            N, url, dropped, MAX_MAP_ENTRIES)
-      end
-      map_entries[url] = entries
-      rebuild_context()
-    end,
-  })
-  if not map then
-    rspamd_logger.errx(rspamd_config, 'invalid %s config: cannot add whitelist map %s; module disabled', N, url)
-    lua_util.disable_module(N, 'config')
-    return
+for _, key in ipairs(MAP_KEYS) do
+  for _, url in ipairs(map_urls[key]) do
+    local map = rspamd_config:add_map({
+      type = 'callback',
+      url = url,
+      description = 'authweight ' .. MAP_NAMES[key],
+      callback = function(data)
+        local entries, dropped = awc.parse_map(tostring(data), MAX_MAP_ENTRIES)
+        if dropped > 0 then
+          rspamd_logger.errx(rspamd_config, '%s: %s map %s: %s entries past the limit of %s ignored',
+              N, MAP_NAMES[key], url, dropped, MAX_MAP_ENTRIES)
+        end
+        map_entries[key .. ' ' .. url] = entries
+        rebuild_context()
+      end,
+    })
+    if not map then
+      rspamd_logger.errx(rspamd_config, 'invalid %s config: cannot add %s map %s; module disabled', N,
+          MAP_NAMES[key], url)
+      lua_util.disable_module(N, 'config')
+      return
+    end
   end
 end
 
@@ -756,7 +770,7 @@ if settings.auth_source == 'rspamd' then
 end
 
 rspamd_logger.infox(rspamd_config, '%s %s: %s whitelist entries and %s maps, %s protected domains, '
-    .. 'trust budget %s, auth_source %s, messages %s', N, core.version, #static_whitelist, #map_urls,
+    .. 'trust budget %s, auth_source %s, messages %s', N, core.version, #static_whitelist, #map_urls.whitelist,
     #settings.protected_domains, settings.trust_budget, settings.auth_source,
     texts_in_place and 'read in place' or 'copied')
 

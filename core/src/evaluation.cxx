@@ -86,6 +86,15 @@ result<std::shared_ptr<const engine>> engine::create(config cfg, engine_services
     for (const auto &d : eng->cfg_.local_domains)
         if (auto ok = ds.to_alabel(d); !ok)
             return fail(error_code::BAD_CONFIG, "'local_domains': " + ok.error().message());
+    // Sealers are compared as A-labels; map URLs are the host's to load.
+    for (auto &d : eng->cfg_.trusted_arc_sealers) {
+        if (d.find("://") != std::string::npos)
+            continue;
+        auto a = ds.to_alabel(d);
+        if (!a)
+            return fail(error_code::BAD_CONFIG, "'trusted_arc_sealers': " + a.error().message());
+        d = std::move(*a);
+    }
     eng->display_ = std::make_unique<display_name_checker>(eng->cfg_, ds);
     return std::shared_ptr<const engine>(std::move(eng));
 }

@@ -272,6 +272,11 @@ TEST(c_abi, config_errors_name_the_key)
         {R"({"auth_source": "magic"})", AUTHWEIGHT_E_CONFIG, "auth_source"},
         {R"({"whitelist": "friend@example.org"})", AUTHWEIGHT_E_CONFIG, "whitelist"},
         {R"({"reputation": {"backend": "tape"}})", AUTHWEIGHT_E_CONFIG, "backend"},
+        {R"({"trusted_arc_sealers": ["lists..example"]})", AUTHWEIGHT_E_CONFIG, "trusted_arc_sealers"},
+        {R"({"trusted_arc_sealers": ["LISTS.Example.net", "file:///etc/sealers.map"]})", AUTHWEIGHT_OK, nullptr},
+        {R"({"local_domains": ["bad domain.example"]})", AUTHWEIGHT_E_CONFIG, "local_domains"},
+        {R"({"veto_score": "reject"})", AUTHWEIGHT_E_CONFIG, "veto_score"},
+        {R"({"max_arc_instances": 51})", AUTHWEIGHT_E_CONFIG, "max_arc_instances"},
         {"{", AUTHWEIGHT_E_CONFIG, "config"},
         {"[]", AUTHWEIGHT_E_CONFIG, ""},
     };
