@@ -3,6 +3,7 @@
 #include "dkim_eval.hxx"
 #include "domain_libs.hxx"
 #include "libspf2_eval.hxx"
+#include "openssl_dkim.hxx"
 #include "openssl_ciphers.hxx"
 #include "spf_eval.hxx"
 
@@ -37,6 +38,8 @@ public:
     {
         return check_dkim_resumable(dkim_request{message, &headers, max_signatures}, dns);
     }
+
+    [[nodiscard]] const core::arc_verifier *arc() const override { return &arc_verifier_native(); }
 
 private:
     static spf_request request(const core::spf_input &in)

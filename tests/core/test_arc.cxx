@@ -6,11 +6,13 @@
 
 #include "test_dkim_support.hxx"
 
+#include "engine.hxx"
 #include "openssl_dkim.hxx"
 
 #include "authweight/arc.hxx"
 #include "authweight/config.hxx"
 #include "authweight/dkim_canon.hxx"
+#include "authweight/evaluation.hxx"
 
 #include <CppUTest/TestHarness.h>
 
@@ -335,4 +337,43 @@ TEST(arc, no_key_fails)
     dns.status("arc._domainkey.sealer.example", core::dns_status::NXDOMAIN);
     auto out = check(seal(base_message, 1, {rsa.get()}, "none"), dns);
     CHECK_TRUE(out.result == R::FAIL);
+}
+
+TEST(arc, evaluation_reports_the_chain)
+{
+    core::config cfg;
+    auto eng = adapters::make_engine(cfg);
+    CHECK_TRUE(eng.has_value());
+    core::delivery_facts facts;
+    facts.connection.client_ip = "192.0.2.1";
+    facts.connection.helo = "mx.sealer.example";
+    facts.has_message = true;
+    facts.message = seal(base_message, 1, {rsa.get()}, "none");
+    auto ev = core::evaluation::create(*eng, facts);
+    CHECK_TRUE(ev.has_value());
+    auto &e = **ev;
+    int rounds = 0;
+    while (e.step() == core::step_status::NEED_DNS && rounds++ < 10)
+        for (const auto &q : std::vector<core::dns_query>(e.pending())) {
+            if (q.name == "arc._domainkey.sealer.example" && q.type == core::dns_type::TXT)
+                e.answer(q, {core::dns_status::OK, {testing::key_record(rsa.get())}});
+            else
+                e.answer(q, {core::dns_status::NXDOMAIN, {}});
+        }
+    const auto &r = e.result();
+    CHECK_TRUE_TEXT(r.auth.arc.result == R::PASS, r.auth.arc.reason.c_str());
+    CHECK_TRUE_TEXT(r.authentication_results.find("; arc=pass") != std::string::npos,
+                    r.authentication_results.c_str());
+
+    // Without ARC fields there is no arc= in the Authentication-Results.
+    facts.message = base_message;
+    auto plain = core::evaluation::create(*eng, facts);
+    auto &p = **plain;
+    rounds = 0;
+    while (p.step() == core::step_status::NEED_DNS && rounds++ < 10)
+        for (const auto &q : std::vector<core::dns_query>(p.pending()))
+            p.answer(q, {core::dns_status::NXDOMAIN, {}});
+    CHECK_FALSE(p.result().auth.arc.present);
+    CHECK_TRUE_TEXT(p.result().authentication_results.find("; arc=") == std::string::npos,
+                    p.result().authentication_results.c_str());
 }
