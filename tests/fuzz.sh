@@ -22,7 +22,7 @@ nice -n "${FUZZ_NICE:-19}" cmake --build "$build" --target authweight_fuzz_targe
 # Inputs longer than a real field or record only slow the search down.
 declare -A max_len=(
   [rfc5322]=4096 [senderid]=4096 [spf_record]=2048 [dkim_signature]=4096 [dkim_key]=2048
-  [dmarc]=1024 [auth_results]=2048 [config]=4096 [message]=8192 [msgpack_record]=512
+  [dmarc]=1024 [auth_results]=2048 [config]=4096 [message]=8192 [msgpack_record]=512 [arc]=8192
 )
 targets=${FUZZ_TARGETS:-}
 if [ -z "$targets" ]; then

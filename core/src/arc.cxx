@@ -529,8 +529,10 @@ arc_outcome check_arc(std::string_view message, const header_block &headers, con
     if (missing)
         return ended(std::move(out), auth_result::NONE, "temperror: ARC keys not yet looked up");
 
+    // An empty body is "" rather than a null view: canonical_body hands its
+    // data() to memchr, which must not get a null pointer.
     const std::string_view raw_body =
-        headers.body_offset < message.size() ? message.substr(headers.body_offset) : std::string_view{};
+        headers.body_offset < message.size() ? message.substr(headers.body_offset) : std::string_view{""};
     bodies body{raw_body, {}, {}};
     auto not_verified = [&](std::string what, const signature_check &v) {
         // A temporary failure says nothing about forgery (see the header).

@@ -377,3 +377,16 @@ TEST(arc, evaluation_reports_the_chain)
     CHECK_TRUE_TEXT(p.result().authentication_results.find("; arc=") == std::string::npos,
                     p.result().authentication_results.c_str());
 }
+
+TEST(arc, chain_without_body_is_judged)
+{
+    // Found by fuzz_arc: an empty body reached canonical_body as a null
+    // view (memchr on a null pointer under UBSan).
+    counting_dns dns;
+    publish(dns, rsa.get());
+    auto msg = seal(base_message, 1, {rsa.get()}, "none");
+    msg.resize(msg.find("\r\n\r\n") + 2);
+    auto out = check(msg, dns);
+    CHECK_TRUE(out.result == R::FAIL);
+    CHECK_TRUE_TEXT(out.reason.find("body hash") != std::string::npos, out.reason.c_str());
+}
