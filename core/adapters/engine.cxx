@@ -3,8 +3,8 @@
 #include "dkim_eval.hxx"
 #include "domain_libs.hxx"
 #include "libspf2_eval.hxx"
-#include "openssl_dkim.hxx"
 #include "openssl_ciphers.hxx"
+#include "openssl_dkim.hxx"
 #include "spf_eval.hxx"
 
 #include <utility>
