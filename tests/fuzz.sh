@@ -23,7 +23,7 @@ nice -n "${FUZZ_NICE:-19}" cmake --build "$build" --target authweight_fuzz_targe
 declare -A max_len=(
   [rfc5322]=4096 [senderid]=4096 [spf_record]=2048 [dkim_signature]=4096 [dkim_key]=2048
   [dmarc]=1024 [auth_results]=2048 [config]=4096 [message]=8192 [msgpack_record]=512
-  [display_name]=1024
+  [display_name]=1024 [arc]=8192
 )
 targets=${FUZZ_TARGETS:-}
 if [ -z "$targets" ]; then

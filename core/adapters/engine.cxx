@@ -4,6 +4,7 @@
 #include "domain_libs.hxx"
 #include "libspf2_eval.hxx"
 #include "openssl_ciphers.hxx"
+#include "openssl_dkim.hxx"
 #include "spf_eval.hxx"
 
 #include <utility>
@@ -37,6 +38,8 @@ public:
     {
         return check_dkim_resumable(dkim_request{message, &headers, max_signatures}, dns);
     }
+
+    [[nodiscard]] const core::arc_verifier *arc() const override { return &arc_verifier_native(); }
 
 private:
     static spf_request request(const core::spf_input &in)

@@ -587,6 +587,12 @@ std::string report_to_json(const report &r, int indent)
                                            : ordered(core::to_string(
                                                  core::applied_dmarc_policy(a.dmarc.policy, a.dmarc.pct)))},
                     {"reason", a.dmarc.reason}};
+    ordered sealers = ordered::array();
+    for (const auto &d : a.arc.sealers)
+        sealers.push_back(d);
+    out["arc"] = {{"result", core::to_string(a.arc.result)},
+                  {"sealers", std::move(sealers)},
+                  {"instance", a.arc.instance}};
     out["tls"] = {{"version", r.tls.version_text},
                   {"cipher", r.tls.cipher},
                   {"source", r.tls.source},

@@ -197,7 +197,112 @@ bool contains(const std::vector<std::string> &list, std::string_view item)
     return std::find(list.begin(), list.end(), item) != list.end();
 }
 
+/** Why a loaded key may not verify a signature of `algorithm` (RFC 6376
+ *  3.6.1 h=, s=, k=; RFC 8463 4; RFC 8301 3.2), or nullopt when it may.
+ *  Sets out.key_bits when the key decodes. */
+std::optional<native_verdict> refuse_key(const cached_key &loaded, bool ed25519, std::string_view algorithm,
+                                         native_verdict &out)
+{
+    const core::dkim_key *key = &loaded.key;
+    if (!key->hashes.empty() && !contains(key->hashes, "sha256"))
+        return verdict(auth_result::PERMERROR, "key does not allow sha256 (h=)");
+    if (!contains(key->services, "*") && !contains(key->services, "email"))
+        return verdict(auth_result::PERMERROR, "key is not for email (s=)");
+    if (key->key_type != (ed25519 ? "ed25519" : "rsa"))
+        return verdict(auth_result::PERMERROR, "key type k=" + key->key_type.substr(0, 20) + " does not match a=" +
+                                                   std::string(algorithm.substr(0, 40)));
+    if (key->revoked())
+        return verdict(auth_result::FAIL, "key revoked (empty p=)");
+    const decoded_key *pkey = &loaded.decoded;
+    if (!pkey->pkey)
+        return verdict(auth_result::PERMERROR, "key cannot be decoded (p=)");
+    out.key_bits = pkey->bits;
+    // RFC 8301 3.2: under 1024 bits is never valid; over 4096 a verifier
+    // may refuse, and authweight does (core::max_rsa_key_bits), before any
+    // verification, so the reason given is the true one.
+    if (!ed25519 && pkey->bits < 1024)
+        return verdict(auth_result::PERMERROR, "RSA key under 1024 bits (RFC 8301 3.2)");
+    if (!ed25519 && pkey->bits > core::max_rsa_key_bits)
+        return verdict(auth_result::PERMERROR, "RSA key of " + std::to_string(pkey->bits) + " bits, over the " +
+                                                   std::to_string(core::max_rsa_key_bits) +
+                                                   "-bit limit (RFC 8301 3.2)");
+    return std::nullopt;
+}
+
+/** 1 when `sig` is a valid signature of `data` under `pkey`, 0 when not,
+ *  -1 when hashing failed. */
+int signature_verifies(const decoded_key &pkey, bool ed25519, std::string_view data, const std::string &sig)
+{
+    const auto *sig_bytes = reinterpret_cast<const unsigned char *>(sig.data());
+    // RFC 8463 3: Ed25519 signs the SHA-256 hash of the header data; an RSA
+    // key's context (rsa_verifier) takes the hash too.
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if ((ed25519 || pkey.rsa) && EVP_Digest(data.data(), data.size(), digest, &len, sha256(), nullptr) != 1)
+        return -1;
+    if (pkey.rsa) {
+        std::lock_guard lock{pkey.rsa->mu};
+        return EVP_PKEY_verify(pkey.rsa->ctx.get(), sig_bytes, sig.size(), digest, len) == 1 ? 1 : 0;
+    }
+    md_ctx_ptr ctx{EVP_MD_CTX_new()};
+    if (!ctx)
+        return -1;
+    if (ed25519)
+        return EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey.pkey.get()) == 1 &&
+                       EVP_DigestVerify(ctx.get(), sig_bytes, sig.size(), digest, len) == 1
+                   ? 1
+                   : 0;
+    return EVP_DigestVerifyInit(ctx.get(), nullptr, sha256(), nullptr, pkey.pkey.get()) == 1 &&
+                   EVP_DigestVerify(ctx.get(), sig_bytes, sig.size(),
+                                    reinterpret_cast<const unsigned char *>(data.data()), data.size()) == 1
+               ? 1
+               : 0;
+}
+
+/** core::arc_verifier over the same key cache and primitives. */
+class native_arc_verifier final : public core::arc_verifier {
+public:
+    [[nodiscard]] std::string sha256(std::string_view data) const override
+    {
+        unsigned char digest[EVP_MAX_MD_SIZE];
+        unsigned int len = 0;
+        if (EVP_Digest(data.data(), data.size(), digest, &len, authweight::adapters::sha256(), nullptr) != 1)
+            return {};
+        return std::string(reinterpret_cast<const char *>(digest), len);
+    }
+
+    [[nodiscard]] core::signature_check verify(std::string_view key_record, std::string_view algorithm,
+                                               std::string_view data,
+                                               std::string_view signature_b64) const override
+    {
+        const bool ed25519 = algorithm == "ed25519-sha256";
+        if (!ed25519 && algorithm != "rsa-sha256")
+            return {auth_result::PERMERROR, "unsupported algorithm " + std::string(algorithm.substr(0, 40))};
+        auto loaded = load_key(key_record);
+        if (!loaded)
+            return {auth_result::PERMERROR, "key record: " + loaded.error().message()};
+        native_verdict out;
+        if (auto refused = refuse_key(*loaded, ed25519, algorithm, out))
+            return {refused->result, std::move(refused->reason)};
+        auto b = unbase64(signature_b64);
+        if (!b)
+            return {auth_result::PERMERROR, "b= is not base64"};
+        const int ok = signature_verifies(loaded->decoded, ed25519, data, *b);
+        if (ok < 0)
+            return {auth_result::TEMPERROR, "SHA-256 failed"};
+        if (ok == 0)
+            return {auth_result::FAIL, "signature did not verify"};
+        return {auth_result::PASS, {}};
+    }
+};
+
 } // namespace
+
+const core::arc_verifier &arc_verifier_native()
+{
+    static const native_arc_verifier v;
+    return v;
+}
 
 std::string_view canonical_bodies::get(core::dkim_canon canon)
 {
@@ -242,29 +347,9 @@ native_verdict verify_dkim_native(const core::header_block &headers, const core:
         v.key_bits = out.key_bits;
         return v;
     };
-    // RFC 6376 3.6.1 h=, s=, k=; RFC 8463 4.
-    if (!key->hashes.empty() && !contains(key->hashes, "sha256"))
-        return fail_with(auth_result::PERMERROR, "key does not allow sha256 (h=)");
-    if (!contains(key->services, "*") && !contains(key->services, "email"))
-        return fail_with(auth_result::PERMERROR, "key is not for email (s=)");
-    if (key->key_type != (ed25519 ? "ed25519" : "rsa"))
-        return fail_with(auth_result::PERMERROR, "key type k=" + key->key_type.substr(0, 20) + " does not match a=" +
-                                                     sig.algorithm);
-    if (key->revoked())
-        return fail_with(auth_result::FAIL, "key revoked (empty p=)");
+    if (auto refused = refuse_key(*loaded, ed25519, sig.algorithm, out))
+        return fail_with(refused->result, std::move(refused->reason));
     const decoded_key *pkey = &loaded->decoded;
-    if (!pkey->pkey)
-        return fail_with(auth_result::PERMERROR, "key cannot be decoded (p=)");
-    out.key_bits = pkey->bits;
-    // RFC 8301 3.2: under 1024 bits is never valid; over 4096 a verifier
-    // may refuse, and authweight does (core::max_rsa_key_bits), before any
-    // verification, so the reason given is the true one.
-    if (!ed25519 && pkey->bits < 1024)
-        return fail_with(auth_result::PERMERROR, "RSA key under 1024 bits (RFC 8301 3.2)");
-    if (!ed25519 && pkey->bits > core::max_rsa_key_bits)
-        return fail_with(auth_result::PERMERROR, "RSA key of " + std::to_string(pkey->bits) + " bits, over the " +
-                                                     std::to_string(core::max_rsa_key_bits) +
-                                                     "-bit limit (RFC 8301 3.2)");
     if (key->strict_subdomains()) {
         // RFC 6376 3.6.1 t=s: i= must not be a subdomain of d=.
         auto at = sig.identity.rfind('@');
@@ -283,29 +368,9 @@ native_verdict verify_dkim_native(const core::header_block &headers, const core:
     // The header signature first (RFC 6376 6.1.3 step 4 order does not
     // matter; libopendkim reports a bad signature before a bad body hash).
     const std::string data = core::signed_header_data(headers, field, sig);
-    const auto *sig_bytes = reinterpret_cast<const unsigned char *>(b->data());
-    // RFC 8463 3: Ed25519 signs the SHA-256 hash of the header data; an RSA
-    // key's context (rsa_verifier) takes the hash too.
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if ((ed25519 || pkey->rsa) && EVP_Digest(data.data(), data.size(), digest, &len, sha256(), nullptr) != 1)
+    const int ok = signature_verifies(*pkey, ed25519, data, *b);
+    if (ok < 0)
         return fail_with(auth_result::TEMPERROR, "SHA-256 failed");
-    int ok = 0;
-    if (pkey->rsa) {
-        std::lock_guard lock{pkey->rsa->mu};
-        ok = EVP_PKEY_verify(pkey->rsa->ctx.get(), sig_bytes, b->size(), digest, len) == 1;
-    } else {
-        md_ctx_ptr ctx{EVP_MD_CTX_new()};
-        if (!ctx)
-            return fail_with(auth_result::TEMPERROR, "out of memory");
-        if (ed25519)
-            ok = EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey->pkey.get()) == 1 &&
-                 EVP_DigestVerify(ctx.get(), sig_bytes, b->size(), digest, len) == 1;
-        else
-            ok = EVP_DigestVerifyInit(ctx.get(), nullptr, sha256(), nullptr, pkey->pkey.get()) == 1 &&
-                 EVP_DigestVerify(ctx.get(), sig_bytes, b->size(),
-                                  reinterpret_cast<const unsigned char *>(data.data()), data.size()) == 1;
-    }
     if (!ok)
         return fail_with(auth_result::FAIL, "signature did not verify", true);
 
@@ -316,6 +381,8 @@ native_verdict verify_dkim_native(const core::header_block &headers, const core:
             return fail_with(auth_result::PERMERROR, "l= is longer than the body");
         body = body.substr(0, static_cast<std::size_t>(*sig.body_length));
     }
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
     if (EVP_Digest(body.data(), body.size(), digest, &len, sha256(), nullptr) != 1)
         return fail_with(auth_result::TEMPERROR, "SHA-256 failed");
     if (len != bh->size() || CRYPTO_memcmp(digest, bh->data(), len) != 0)

@@ -14,6 +14,7 @@
  */
 #pragma once
 
+#include "authweight/arc.hxx"
 #include "authweight/dkim_sig.hxx"
 #include "authweight/results.hxx"
 #include "authweight/rfc5322.hxx"
@@ -61,6 +62,11 @@ private:
 [[nodiscard]] native_verdict verify_dkim_native(const core::header_block &headers, const core::header_field &field,
                                                 const core::dkim_signature &sig, std::string_view key_record,
                                                 canonical_bodies &bodies, std::uint64_t now);
+
+/** The ARC verifier (core/include/authweight/arc.hxx): SHA-256 and a
+ *  signature over given bytes, with the same decoded-key cache and key
+ *  checks as verify_dkim_native. Process-wide and thread-safe. */
+[[nodiscard]] const core::arc_verifier &arc_verifier_native();
 
 /** Drop every cached key (tests). */
 void clear_dkim_key_cache();

@@ -442,6 +442,14 @@ std::string render_authentication_results(const ar_render_input &in)
         if (!a.dmarc.from_domain.empty())
             dm += " header.from=" + pvalue(a.dmarc.from_domain);
         parts.push_back(std::move(dm));
+
+        // RFC 8617 10.1 (method "arc"): only for a message that has ARC fields.
+        if (a.arc.present) {
+            std::string arc = "arc=" + std::string(to_string(a.arc.result));
+            if (a.arc.result != auth_result::PASS && !a.arc.reason.empty())
+                arc += " reason=" + reason_value(a.arc.reason.substr(0, 200));
+            parts.push_back(std::move(arc));
+        }
     }
 
     std::string out = pvalue(in.authserv_id.empty() ? std::string_view{"authweight"} : in.authserv_id);

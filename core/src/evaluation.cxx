@@ -1,5 +1,6 @@
 #include "authweight/evaluation.hxx"
 
+#include "authweight/arc.hxx"
 #include "authweight/dmarc.hxx"
 #include "authweight/host.hxx"
 #include "authweight/ip.hxx"
@@ -295,6 +296,14 @@ step_status evaluation::step()
                 dkim_done_ = d.outcomes;
             r.auth.dkim = std::move(d.outcomes);
         }
+        // ARC (RFC 8617) only for a message that has ARC fields: the
+        // others pay one scan of the field names.
+        const auto *arc = checks.arc();
+        if (arc != nullptr && std::any_of(headers_.fields.begin(), headers_.fields.end(),
+                                          [](const header_field &f) { return is_arc_field(f.name); }))
+            r.auth.arc = final_once(arc_done_, [&] {
+                return check_arc(facts_.message, headers_, {cfg.max_arc_instances, &ds}, dns, *arc);
+            });
     }
     const std::string from_domain = r.from.status == from_status::SINGLE ? r.from.author.domain : "";
     r.auth.dmarc = facts_.given_dmarc ? *facts_.given_dmarc

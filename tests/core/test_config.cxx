@@ -394,7 +394,7 @@ TEST(json_io, report_has_the_contract_fields)
     CHECK_TRUE(text.find('\n') == std::string::npos);
     CHECK_TRUE(text.find("0.30000000000000004") == std::string::npos);
     const auto j = json::parse(text);
-    const char *const order[] = {"spf", "senderid", "dkim", "dmarc", "tls", "symbols", "score",
+    const char *const order[] = {"spf", "senderid", "dkim", "dmarc", "arc", "tls", "symbols", "score",
                                  "from", "host", "lookalikes", "whitelist", "dns_rounds",
                                  "authentication_results", "upstream_authentication_results",
                                  "reputation"};
@@ -411,6 +411,9 @@ TEST(json_io, report_has_the_contract_fields)
     CHECK_TRUE(j["dmarc"]["policy"].is_null());
     CHECK_TRUE(j["dmarc"]["spf_aligned"].get<bool>());
     CHECK_TRUE(j["tls"]["legacy"].get<bool>());
+    STRCMP_EQUAL("none", j["arc"]["result"].get<std::string>().c_str());
+    CHECK_TRUE(j["arc"]["sealers"].is_array());
+    CHECK_EQUAL(0, j["arc"]["instance"].get<int>());
     DOUBLES_EQUAL(0.3, j["symbols"][0]["score"].get<double>(), 0.0);
     CHECK_EQUAL(2u, j["symbols"][0]["options"].size());
     STRCMP_EQUAL("a@example.com", j["from"]["address"].get<std::string>().c_str());

@@ -39,6 +39,8 @@
 
 namespace authweight::core {
 
+class arc_verifier;
+
 /** The identity SPF and Sender ID check (RFC 7208 4.1). */
 struct spf_input {
     std::string client_ip;                ///< text form
@@ -75,6 +77,9 @@ public:
     /** Every DKIM-Signature, at most max_signatures of them. */
     [[nodiscard]] virtual dkim_check dkim(std::string_view message, const header_block &headers,
                                           int max_signatures, dns_source &dns) const = 0;
+    /** The cryptography ARC validation (arc.hxx, RFC 8617) runs on; null:
+     *  ARC chains are not validated and their result stays none. */
+    [[nodiscard]] virtual const arc_verifier *arc() const { return nullptr; }
 };
 
 /** What an engine is built from: the library-backed services. */
@@ -188,6 +193,7 @@ private:
     std::optional<std::vector<dkim_outcome>> dkim_done_;  ///< final DKIM outcomes, once known
     std::optional<spf_outcome> spf_done_;                 ///< final SPF result, once known
     std::optional<senderid_outcome> senderid_done_;       ///< final Sender ID result, once known
+    std::optional<arc_outcome> arc_done_;                 ///< final ARC result, once known
     std::unique_ptr<auth_checks::state> check_state_; ///< what the SPF and Sender ID checks share
     std::string mail_from_domain_;  ///< MAIL FROM domain as an A-label, for the policy
 

@@ -95,6 +95,7 @@ struct arc_outcome {
     int oldest_pass{0};                      ///< lowest i= whose AMS still verifies (0: none)
     arc_first_hop first;                     ///< the i=1 AAR, when the chain passed
     std::string reason;                      ///< one line: why this result
+    bool present{false};                     ///< the message has ARC fields (a chain to report)
 };
 
 /** All authentication results for one message. */
