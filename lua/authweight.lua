@@ -434,10 +434,14 @@ local function gather_facts(task)
     rcpt = envelope_rcpts(task),
   }
   tls_facts(task, facts)
-  if settings.auth_source == 'rspamd' then
+  if settings.auth_source == 'rspamd' and not task:get_header('ARC-Seal') then
     -- DKIM is rspamd's: the header block is all the core reads (a message
     -- whose header block ends without an empty line has an empty body).
+    -- An ARC chain is the core's to verify, and its AMS signs the body.
     facts.message = task_text(task:get_raw_headers())
+    rspamd_results(task, facts)
+  elseif settings.auth_source == 'rspamd' then
+    facts.message = task_text(task:get_content())
     rspamd_results(task, facts)
   else
     facts.message = task_text(task:get_content())

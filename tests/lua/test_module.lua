@@ -101,7 +101,9 @@ local function check_report(r, label, facts)
   check((has_symbol(r, "AUTHW_TLS") ~= nil) == (tls and true or false),
         label .. ": AUTHW_TLS exactly when TLS facts are given", symbol_names(r))
   if has_symbol(r, "AUTHW_WL_AUTH") then
-    check(r.dmarc and (r.dmarc.spf_aligned == true or r.dmarc.dkim_aligned == true),
+    -- aligned here, or before forwarding by a trusted ARC sealer's word
+    check(r.dmarc and (r.dmarc.spf_aligned == true or r.dmarc.dkim_aligned == true)
+          or (has_symbol(r, "AUTHW_ARC_TRUSTED") and r.arc and r.arc.result == "pass"),
           label .. ": AUTHW_WL_AUTH only with aligned authentication")
   end
   for _, s in ipairs(r.symbols or {}) do
@@ -590,6 +592,7 @@ local expect = {
   ["legacy-tls"] = { has = { "AUTHW_TLS", "AUTHW_TLS_LEGACY" } },
   ["plain-newsletter"] = { lacks = { "AUTHW_TLS", "AUTHW_WL_AUTH" } },
   ["display-spoof"] = { has = { "AUTHW_DISPLAY_SPOOF", "AUTHW_SPF_PASS" } },
+  ["list-trusted"] = { has = { "AUTHW_ARC_TRUSTED", "AUTHW_WL_AUTH", "AUTHW_SPF_FAIL" }, lacks = { "AUTHW_WL_FORGED" } },
   ["list-untrusted"] = { has = { "AUTHW_WL_FORGED" }, lacks = { "AUTHW_ARC_TRUSTED", "AUTHW_WL_AUTH" } },
 }
 
