@@ -141,6 +141,9 @@ std::size_t relax_body(const char *p, std::size_t n, char *out) noexcept
 
 std::string_view canonical_body(std::string_view raw, dkim_canon canon, std::string &scratch)
 {
+    // An empty view may have no data pointer, which memchr must not get.
+    if (raw.empty())
+        raw = std::string_view{""};
     const char *const base = raw.data();
     const std::size_t n = raw.size();
     if (canon == dkim_canon::SIMPLE) {

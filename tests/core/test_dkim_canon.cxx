@@ -56,6 +56,14 @@ TEST(dkim_canon, bodies)
     }
 }
 
+TEST(dkim_canon, an_empty_view_without_data_is_an_empty_body)
+{
+    // Found by fuzz_arc: memchr must not get a null pointer (UBSan).
+    std::string scratch;
+    CHECK_EQUAL(std::string("\r\n"), std::string(core::canonical_body({}, core::dkim_canon::SIMPLE, scratch)));
+    CHECK_EQUAL(std::string(""), std::string(core::canonical_body({}, core::dkim_canon::RELAXED, scratch)));
+}
+
 TEST(dkim_canon, simple_crlf_body_is_not_copied)
 {
     const std::string raw = "Hi.\r\n\r\nWe lost the game.\r\n\r\n";
