@@ -12,42 +12,13 @@ namespace authweight::core {
 
 namespace {
 
-constexpr bool is_fws(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-
-std::string_view trim_fws(std::string_view s) noexcept
-{
-    while (!s.empty() && is_fws(s.front()))
-        s.remove_prefix(1);
-    while (!s.empty() && is_fws(s.back()))
-        s.remove_suffix(1);
-    return s;
-}
-
-std::string strip_fws(std::string_view s)
-{
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s)
-        if (!is_fws(c))
-            out += c;
-    return out;
-}
-
-/** d= as the DKIM parser keeps it: lower case, one trailing dot dropped. */
-std::string normalized_domain(std::string_view d)
-{
-    std::string out = ascii::lower(trim_fws(d));
-    if (!out.empty() && out.back() == '.')
-        out.pop_back();
-    return out;
-}
 
 /** An instance number: 1*DIGIT, 1..50 (RFC 8617 4.2.1). Three digits at
  *  most are read, so a long number cannot overflow. */
 result<int> instance_from(std::string_view v)
 {
-    v = trim_fws(v);
+    v = tag_value_trimmed(v);
     if (v.empty())
         return fail(error_code::BAD_INPUT, "empty i=");
     if (v.size() > 3)
@@ -76,7 +47,7 @@ const dkim_tag *find(const std::vector<dkim_tag> &tags, std::string_view name)
 
 std::optional<dkim_canon> canon_from(std::string_view v)
 {
-    v = trim_fws(v);
+    v = tag_value_trimmed(v);
     if (ascii::iequals(v, "simple"))
         return dkim_canon::SIMPLE;
     if (ascii::iequals(v, "relaxed"))
@@ -86,7 +57,7 @@ std::optional<dkim_canon> canon_from(std::string_view v)
 
 std::optional<std::uint64_t> decimal(std::string_view v, std::size_t max_digits)
 {
-    v = trim_fws(v);
+    v = tag_value_trimmed(v);
     if (v.empty() || v.size() > max_digits)
         return std::nullopt;
     std::uint64_t n = 0;
@@ -109,16 +80,16 @@ result<void> common_tags(const std::vector<dkim_tag> &tags, int &instance, std::
     if (!i)
         return std::unexpected(i.error());
     instance = *i;
-    algorithm = ascii::lower(trim_fws(find(tags, "a")->value));
+    algorithm = ascii::lower(tag_value_trimmed(find(tags, "a")->value));
     if (algorithm.empty())
         return fail(error_code::BAD_INPUT, "empty a=");
-    signature = strip_fws(find(tags, "b")->value);
+    signature = tag_value_unfolded(find(tags, "b")->value);
     if (signature.empty())
         return fail(error_code::BAD_INPUT, "empty b=");
-    domain = normalized_domain(find(tags, "d")->value);
+    domain = tag_domain(find(tags, "d")->value);
     if (domain.empty())
         return fail(error_code::BAD_INPUT, "empty d=");
-    selector = ascii::lower(trim_fws(find(tags, "s")->value));
+    selector = ascii::lower(tag_value_trimmed(find(tags, "s")->value));
     if (selector.empty())
         return fail(error_code::BAD_INPUT, "empty s=");
     if (auto name = dkim_key_name(selector, domain); !name)
@@ -159,7 +130,7 @@ std::string domain_of(std::string_view v, const domain_services *domains)
 {
     if (auto at = v.rfind('@'); at != std::string_view::npos)
         v = v.substr(at + 1);
-    std::string d = normalized_domain(v);
+    std::string d = tag_domain(v);
     if (domains != nullptr && !d.empty()) {
         auto a = domains->to_alabel(d);
         return a ? *a : std::string{};
@@ -266,7 +237,7 @@ result<arc_seal> parse_arc_seal(std::string_view value)
     const auto *cv = find(*tags, "cv");
     if (cv == nullptr)
         return fail(error_code::BAD_INPUT, "missing tag cv=");
-    as.cv = ascii::lower(trim_fws(cv->value));
+    as.cv = ascii::lower(tag_value_trimmed(cv->value));
     if (as.cv != "none" && as.cv != "pass" && as.cv != "fail")
         return fail(error_code::BAD_INPUT, "invalid cv=" + as.cv.substr(0, 20));
     return as;
@@ -285,13 +256,13 @@ result<arc_message_signature> parse_arc_message_signature(std::string_view value
     for (const char *required : {"bh", "h"})
         if (find(*tags, required) == nullptr)
             return fail(error_code::BAD_INPUT, std::string("missing tag ") + required + "=");
-    sig.body_hash = strip_fws(find(*tags, "bh")->value);
+    sig.body_hash = tag_value_unfolded(find(*tags, "bh")->value);
     if (sig.body_hash.empty())
         return fail(error_code::BAD_INPUT, "empty bh=");
     std::string_view h = find(*tags, "h")->value;
     while (!h.empty()) {
         const auto colon = h.find(':');
-        auto name = trim_fws(h.substr(0, colon));
+        auto name = tag_value_trimmed(h.substr(0, colon));
         if (name.empty())
             return fail(error_code::BAD_INPUT, "empty header name in h=");
         // Each name costs a scan of the header block: a hostile h= stops here.
@@ -301,7 +272,7 @@ result<arc_message_signature> parse_arc_message_signature(std::string_view value
         if (colon == std::string_view::npos)
             break;
         h.remove_prefix(colon + 1);
-        if (trim_fws(h).empty())
+        if (tag_value_trimmed(h).empty())
             return fail(error_code::BAD_INPUT, "empty header name in h=");
     }
     if (sig.signed_headers.empty())
@@ -333,11 +304,11 @@ result<arc_message_signature> parse_arc_message_signature(std::string_view value
 
 result<int> parse_arc_instance(std::string_view aar_value, std::string_view *rest)
 {
-    auto v = trim_fws(aar_value);
+    auto v = tag_value_trimmed(aar_value);
     if (v.empty() || (v.front() != 'i' && v.front() != 'I'))
         return fail(error_code::BAD_INPUT, "AAR does not start with i=");
     v.remove_prefix(1);
-    v = trim_fws(v);
+    v = tag_value_trimmed(v);
     if (v.empty() || v.front() != '=')
         return fail(error_code::BAD_INPUT, "AAR does not start with i=");
     v.remove_prefix(1);

@@ -24,15 +24,6 @@ bool token_byte(unsigned char c) noexcept
     return word_byte(c) || c == '.' || c == '-' || c == '_' || c == '@' || c == '+';
 }
 
-bool is_at_or_under(std::string_view name, std::string_view parent) noexcept
-{
-    if (parent.empty())
-        return false;
-    if (name == parent)
-        return true;
-    return name.size() > parent.size() && name.ends_with(parent) && name[name.size() - parent.size() - 1] == '.';
-}
-
 /** The display name up to the limit, whitespace runs as one space. */
 std::string clipped(std::string_view name)
 {

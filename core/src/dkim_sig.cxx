@@ -152,6 +152,21 @@ std::string normalized_domain(std::string_view d)
 
 } // namespace
 
+std::string_view tag_value_trimmed(std::string_view value) noexcept
+{
+    return trim_fws(value);
+}
+
+std::string tag_value_unfolded(std::string_view value)
+{
+    return strip_fws(value);
+}
+
+std::string tag_domain(std::string_view value)
+{
+    return normalized_domain(value);
+}
+
 result<std::vector<dkim_tag>> parse_tag_list(std::string_view text)
 {
     std::vector<tag_view> views;

@@ -60,16 +60,6 @@ std::vector<std::string_view> split_labels(std::string_view name, std::size_t li
     return labels;
 }
 
-/** name is parent, or a name under it (on a label boundary). */
-bool is_at_or_under(std::string_view name, std::string_view parent) noexcept
-{
-    if (parent.empty())
-        return false;
-    if (name == parent)
-        return true;
-    return name.size() > parent.size() && name.ends_with(parent) && name[name.size() - parent.size() - 1] == '.';
-}
-
 bool tail_equal(std::u32string_view a, std::size_t i, std::u32string_view b, std::size_t j) noexcept
 {
     return a.size() - i == b.size() - j && std::equal(a.begin() + static_cast<std::ptrdiff_t>(i), a.end(),

@@ -178,10 +178,8 @@ bool vetoes(std::string_view entry, const external_symbol &e)
 
 bool trusted_sealer(const config &cfg, std::string_view sealer)
 {
-    return std::any_of(cfg.trusted_arc_sealers.begin(), cfg.trusted_arc_sealers.end(), [&](const std::string &t) {
-        return sealer == t || (sealer.size() > t.size() && sealer.ends_with(t) &&
-                               sealer[sealer.size() - t.size() - 1] == '.');
-    });
+    return std::any_of(cfg.trusted_arc_sealers.begin(), cfg.trusted_arc_sealers.end(),
+                       [&](const std::string &t) { return is_at_or_under(sealer, t); });
 }
 
 } // namespace

@@ -38,6 +38,15 @@ struct dkim_tag {
  */
 [[nodiscard]] result<std::vector<dkim_tag>> parse_tag_list(std::string_view text);
 
+/** A tag value with folding whitespace trimmed at both ends (RFC 6376 3.2). */
+[[nodiscard]] std::string_view tag_value_trimmed(std::string_view value) noexcept;
+
+/** A tag value with all folding whitespace removed (b=, bh=: folded base64). */
+[[nodiscard]] std::string tag_value_unfolded(std::string_view value);
+
+/** A d= value as the parsers keep it: trimmed, lower case, one trailing dot dropped. */
+[[nodiscard]] std::string tag_domain(std::string_view value);
+
 /** Most field names h= may list; more is a broken signature (hostile input). */
 inline constexpr std::size_t max_signed_fields = 256;
 

@@ -15,6 +15,18 @@
 
 namespace authweight::core {
 
+/** name is parent, or a name under it on a label boundary (both in the
+ *  same case, A-labels): "mail.paypal.com" is under "paypal.com",
+ *  "badpaypal.com" is not. An empty parent holds nothing. */
+[[nodiscard]] constexpr bool is_at_or_under(std::string_view name, std::string_view parent) noexcept
+{
+    if (parent.empty())
+        return false;
+    if (name == parent)
+        return true;
+    return name.size() > parent.size() && name.ends_with(parent) && name[name.size() - parent.size() - 1] == '.';
+}
+
 class domain_services {
 public:
     virtual ~domain_services() = default;

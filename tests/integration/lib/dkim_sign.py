@@ -64,11 +64,9 @@ def relaxed_body(body):
     return b"".join(l + b"\r\n" for l in out)
 
 
-def sign(key, domain, selector):
-    raw = sys.stdin.buffer.read()
-    fields, body = split_message(raw)
-    bh = base64.b64encode(hashlib.sha256(relaxed_body(body)).digest()).decode()
-    # Sign each named header once, the bottom-most instance first (RFC 6376 5.4.2).
+def signed_fields(fields):
+    """Each header of HEADERS present, once, the bottom-most instance
+    (RFC 6376 5.4.2): the fields and their names."""
     signed, names = [], []
     for name in HEADERS:
         for f in reversed(fields):
@@ -76,6 +74,14 @@ def sign(key, domain, selector):
                 signed.append(f)
                 names.append(name)
                 break
+    return signed, names
+
+
+def sign(key, domain, selector):
+    raw = sys.stdin.buffer.read()
+    fields, body = split_message(raw)
+    bh = base64.b64encode(hashlib.sha256(relaxed_body(body)).digest()).decode()
+    signed, names = signed_fields(fields)
     sig_value = ("v=1; a=rsa-sha256; c=relaxed/relaxed; d=%s; s=%s;\r\n\th=%s;\r\n\tbh=%s;\r\n\tb="
                  % (domain, selector, ":".join(names), bh))
     data = b"".join(relaxed_header(f) + b"\r\n" for f in signed)
@@ -103,13 +109,7 @@ def arc(key, domain, selector, mode, results):
     cv = "none" if i == 1 else "pass"
     aar = ("ARC-Authentication-Results: i=%d; %s; %s" % (i, domain, results)).encode()
     bh = base64.b64encode(hashlib.sha256(relaxed_body(body)).digest()).decode()
-    signed, hnames = [], []
-    for name in HEADERS:
-        for f in reversed(fields):
-            if f.split(b":", 1)[0].strip().lower() == name.encode():
-                signed.append(f)
-                hnames.append(name)
-                break
+    signed, hnames = signed_fields(fields)
     ams_value = ("i=%d; a=rsa-sha256; c=relaxed/relaxed; d=%s; s=%s; t=1765100000;\r\n\th=%s;\r\n\tbh=%s;\r\n\tb="
                  % (i, domain, selector, ":".join(hnames), bh))
     data = b"".join(relaxed_header(f) + b"\r\n" for f in signed)
