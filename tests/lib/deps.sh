@@ -32,6 +32,9 @@ AUTHWEIGHT_TEST_PACKAGES=(
   # directory, and swaks as the SMTP client; swaks needs Net::SSLeay for
   # STARTTLS (only a Recommends, and recommends are not installed).
   postfix swaks libnet-ssleay-perl
+  # The SpamAssassin plugin (tests/spamassassin): SpamAssassin 4, and
+  # FFI::Platypus, through which the plugin calls libauthweight.
+  spamassassin libffi-platypus-perl
 )
 # Fuzzing only (tests/fuzz.sh, not tests/run.sh): libFuzzer needs clang, and
 # Debian 12's clang-14 cannot read libstdc++ 12's <expected>.

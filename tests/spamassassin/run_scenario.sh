@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Run one SpamAssassin scenario: Debian's SpamAssassin 4 (`spamassassin -t`
+# with a private site config) with the authweight plugin from the tree, and
+# the same unbound serving the scenario's zone as the rspamd tests.
+#
+#   run_scenario.sh BUILD_DIR SCENARIO_DIR [WORK_DIR]
+#
+# A scenario directory holds zone.json, messages, sa.cf (settings added to
+# the test's local.cf) and scenario.txt, with the directives of the rspamd
+# scenarios (tests/integration/run_scenario.sh) that make sense here:
+#
+#   dkim DOMAIN SELECTOR [BITS] | sign OUT IN DOMAIN SELECTOR | gen OUT KIND
+#   scan NAME MESSAGE [fact=value ...]   facts: ip helo hostname from rcpt
+#                                        tls_version tls_cipher; they become the
+#                                        Return-Path and the Received header the
+#                                        receiving MTA (Postfix) writes
+#   expect-log-clean                     SpamAssassin warned about nothing
+#   expect ...                           a check on the answers (lib/check.py)
+#
+# Each scan's hits and scores are written as rspamd-like JSON, so the same
+# checks apply, the trust budget among them (authweight's own rules and
+# the plugin's trust_symbols). Exit status 0 when every check passed.
+set -euo pipefail
+[ $# -ge 2 ] || { echo "usage: $0 BUILD_DIR SCENARIO_DIR [WORK_DIR]" >&2; exit 2; }
+build=$(cd "$1" && pwd)
+scenario=$(cd "$2" && pwd)
+name=$(basename "$scenario")
+work=${3:-$build/tests/spamassassin/$name}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+lib=$(cd "$here/../integration/lib" && pwd)
+top=$(cd "$here/../.." && pwd)
+# shellcheck source=tests/integration/lib/env.sh
+. "$lib/env.sh"
+
+started=$(date +%s)
+aw_env_init "$work" "$build"
+mkdir -p "$work/keys" "$work/sa"
+expectations=$work/expectations.txt
+: >"$expectations"
+: >"$work/sa.err"
+cp "$scenario/zone.json" "$work/zone.json"
+export AUTHWEIGHT_LIBRARY=$build/libauthweight.so.0
+
+msg_path() {
+  if [ -e "$work/$1" ]; then echo "$work/$1"; else echo "$scenario/$1"; fi
+}
+
+# SpamAssassin's trust rules and the budget, as the plugin applies them,
+# for lib/check.py's trust-budget check.
+sa_trust_symbols='["USER_IN_WELCOMELIST", "USER_IN_DEF_WELCOMELIST", "USER_IN_SPF_WELCOMELIST",
+  "USER_IN_DKIM_WELCOMELIST", "USER_IN_DEF_SPF_WL", "USER_IN_DEF_DKIM_WL", "SPF_PASS", "SPF_HELO_PASS",
+  "DKIM_VALID", "DKIM_VALID_AU", "DKIM_VALID_EF", "DMARC_PASS", "ARC_VALID"]'
+echo "{\"trust_budget\": 6, \"trust_symbols\": $sa_trust_symbols}" >"$work/config.json"
+LUA_CPATH="$build/lua/5.1/?.so" luajit -e '
+  for _, s in ipairs(require("authweight_core").symbols()) do
+    if s.auth_derived then print(s.name) end
+  end' >"$work/auth_derived.txt"
+
+sa_up=0
+start_services() {
+  [ "$sa_up" = 1 ] && return 0
+  aw_dns_start "$work/zone.json"
+  cp /etc/spamassassin/*.pre "$work/sa/"
+  sed "s|^loadplugin Mail::SpamAssassin::Plugin::AuthWeight\$|& $top/plugin/spamassassin/Mail/SpamAssassin/Plugin/AuthWeight.pm|" \
+    "$top/plugin/spamassassin/authweight.pre" >"$work/sa/authweight.pre"
+  cp "$top/plugin/spamassassin/authweight.cf" "$work/sa/authweight.cf"
+  {
+    echo "dns_server 127.0.0.1:$AW_DNS_PORT"
+    echo "dns_available yes"
+    echo "trusted_networks 127.0.0.1"
+    echo "skip_rbl_checks 1"
+    echo "rbl_timeout 5"
+    echo "use_bayes 0"
+    echo "bayes_auto_learn 0"
+    echo "add_header all AW-Tests _TESTSSCORES(,)_"
+    echo "add_header all AW-Why _AUTHWEIGHT_"
+    [ -f "$scenario/sa.cf" ] && cat "$scenario/sa.cf"
+  } >"$work/sa/local.cf"
+  : >"$work/user_prefs"
+  sa_up=1
+}
+
+# The message as the receiving MTA hands it on: Return-Path and Postfix's
+# Received header from the facts, then the message.
+sa_scan() {
+  local name=$1 msg=$2 kv k v ip='' helo='' host='unknown' from='' rcpt='you@recipient.example' tls='' cipher=''
+  shift 2
+  for kv in "$@"; do
+    k=${kv%%=*}
+    v=${kv#*=}
+    case "$k" in
+    ip) ip=$v ;;
+    helo) helo=$v ;;
+    hostname) host=$v ;;
+    from) from=$v ;;
+    rcpt) rcpt=$v ;;
+    tls_version) tls=$v ;;
+    tls_cipher) cipher=$v ;;
+    *) aw_die "sa_scan: unknown fact '$k'" ;;
+    esac
+  done
+  local with=ESMTP using=''
+  if [ -n "$tls" ]; then
+    with=ESMTPS
+    using=$'\n'"	(using $tls with cipher ${cipher:-UNKNOWN} (256/256 bits))"
+  fi
+  {
+    printf 'Return-Path: <%s>\n' "$from"
+    printf 'Received: from %s (%s [%s])%s\n\tby mx.recipient.example (Postfix) with %s id 4Q8xyz\n\tfor <%s>; Mon, 07 Dec 2026 10:00:00 +0000\n' \
+      "$helo" "$host" "$ip" "$using" "$with" "$rcpt"
+    cat "$msg"
+  } >"$work/results/$name.eml"
+  spamassassin --siteconfigpath "$work/sa" -p "$work/user_prefs" -t <"$work/results/$name.eml" \
+    >"$work/results/$name.out" 2>"$work/results/$name.err" || true
+  grep -v 'netset: cannot include' "$work/results/$name.err" >>"$work/sa.err" || true
+  "$AW_PYTHON" "$here/sa_result.py" "$work/results/$name.out" >"$work/results/$name.json"
+}
+
+failures=0
+while IFS= read -r line || [ -n "$line" ]; do
+  read -r -a w <<<"$line" || true
+  [ ${#w[@]} -gt 0 ] && [ "${w[0]:0:1}" = "#" ] && continue
+  [ ${#w[@]} -eq 0 ] && continue
+  case "${w[0]}" in
+  dkim)
+    record=$("$AW_PYTHON" "$lib/dkim_sign.py" keygen "$work/keys/${w[1]}_${w[2]}.pem" ${w[3]:+"${w[3]}"})
+    aw_zone_add "$work/zone.json" "${w[2]}._domainkey.${w[1]}" TXT "$record"
+    ;;
+  sign)
+    "$AW_PYTHON" "$lib/dkim_sign.py" sign "$work/keys/${w[3]}_${w[4]}.pem" "${w[3]}" "${w[4]}" \
+      <"$(msg_path "${w[2]}")" >"$work/${w[1]}"
+    ;;
+  gen)
+    "$AW_PYTHON" "$lib/gen_message.py" "${w[2]}" >"$work/${w[1]}"
+    ;;
+  scan)
+    start_services
+    sa_scan "${w[1]}" "$(msg_path "${w[2]}")" "${w[@]:3}"
+    ;;
+  expect-log-clean)
+    if ! grep -E 'warn:|error|die' "$work/sa.err" | head -5 | grep -q .; then
+      echo "ok     SpamAssassin warned about nothing"
+    else
+      echo "FAILED SpamAssassin warned:"
+      grep -E 'warn:|error|die' "$work/sa.err" | sort -u | head -10 | cut -c1-300
+      failures=$((failures + 1))
+    fi
+    ;;
+  expect)
+    printf '%s\n' "${w[*]:1}" >>"$expectations"
+    ;;
+  *)
+    echo "unknown directive '${w[0]}' in $scenario/scenario.txt" >&2
+    exit 2
+    ;;
+  esac
+done <"$scenario/scenario.txt"
+
+aw_env_stop
+"$AW_PYTHON" "$lib/check.py" "$work/results" "$work/config.json" "$work/auth_derived.txt" "$expectations" ||
+  failures=$((failures + 1))
+if [ "$failures" = 0 ]; then echo "scenario $name: passed ($(($(date +%s) - started)) s)"; else echo "scenario $name: FAILED ($(($(date +%s) - started)) s)"; fi
+[ "$failures" = 0 ]
