@@ -3,6 +3,8 @@
 {"action": "spam" | "ham", "score": N, "symbols": {RULE: {"score": S}},
  "messages": {"authweight": {RULE: reason}}}, from the X-Spam-Status,
 X-Spam-AW-Tests (_TESTSSCORES_) and X-Spam-AW-Why (_AUTHWEIGHT_) headers.
+authweight's symbols scored 0 (AUTHW_SPF_TEMPERROR, ...) are no hits in
+SpamAssassin; they are read from the verdict's reasons, with score 0.
 
     sa_result.py OUTPUT > RESULT.json
 """
@@ -44,6 +46,8 @@ def main():
         rule, sep, reason = part.partition(": ")
         if sep:
             result["messages"]["authweight"][rule] = reason
+            # A rule scored 0 is no hit in SpamAssassin, but in the verdict.
+            result["symbols"].setdefault(rule, {"score": 0.0})
     print(json.dumps(result))
     return 0
 

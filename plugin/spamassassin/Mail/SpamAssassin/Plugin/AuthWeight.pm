@@ -271,7 +271,10 @@ sub _facts {
   my $relay = $pms->{relays_untrusted}->[0];
   if ($relay) {
     $facts{ip} = $relay->{ip} if $relay->{ip};
-    $facts{helo} = $relay->{helo} if defined $relay->{helo} && $relay->{helo} ne '';
+    my $helo = $relay->{helo} // '';
+    # The relay parser writes the brackets of an address literal as '!'.
+    $helo =~ s/^!((?:IPv6:)?[0-9A-Fa-f.:]+)!\z/[$1]/;
+    $facts{helo} = $helo if $helo ne '';
     $facts{hostname} = $relay->{rdns} if defined $relay->{rdns} && $relay->{rdns} ne '';
     $facts{user} = 'authenticated' if $relay->{auth};
     my ($version, $cipher) = _tls_from_received($pms, $relay->{ip});
