@@ -173,7 +173,7 @@ sub _register_directives {
           return $Mail::SpamAssassin::Conf::MISSING_REQUIRED_VALUE if !defined $value || $value eq '';
           my $set = $c->{authweight_settings} ||= {};
           if ($type eq 'array') {
-            push @{$set->{join("\0", @at)} ||= []}, split(' ', $value);
+            push @{$set->{join("\0", @at)} ||= []}, _words($value);
           } else {
             $set->{join("\0", @at)} = _scalar_value($type, $value);
           }
@@ -184,6 +184,15 @@ sub _register_directives {
   };
   $walk->($self->{schema}{properties});
   $conf->{parser}->register_commands(\@cmds);
+}
+
+# A list directive's values: words, or "quoted words" for a value with
+# spaces (authweight_protected_names "Example Bank" PayPal).
+sub _words {
+  my ($value) = @_;
+  my @words;
+  push @words, defined $1 ? $1 : $2 while $value =~ /\G\s*(?:"([^"]*)"|([^\s"]+))/gc;
+  return @words;
 }
 
 # A directive's value as JSON wants it: numbers and booleans as such, the
