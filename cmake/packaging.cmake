@@ -5,6 +5,8 @@
 #   libauthweight0_<v>-<r>_amd64.deb     library: libauthweight.so.0 (shlibs,
 #                                         ldconfig trigger)
 #   libauthweight-dev_<v>-<r>_amd64.deb  dev: authweight.h, authweight.pc, the .so link
+#   authweight-spamassassin_<v>-<r>_all.deb  the SpamAssassin plugin (Perl, over
+#                                         libauthweight0; no rspamd)
 # tests/package/build-deb.sh is the whole recipe (Debian's hardening build
 # flags, prefix /usr, cpack).
 #
@@ -69,7 +71,8 @@ add_custom_target(authweight_docs ALL DEPENDS ${_aw_gz_outputs})
 set(AUTHWEIGHT_DEB_LIBRARY libauthweight${AUTHWEIGHT_SOVERSION})
 install(FILES ${_aw_pkg_dir}/gz/authweight-check.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 COMPONENT runtime)
 # Every package carries its copyright and changelog (Debian policy 12.5, 12.7).
-foreach(_aw_comp_pkg runtime:authweight library:${AUTHWEIGHT_DEB_LIBRARY} dev:libauthweight-dev)
+foreach(_aw_comp_pkg runtime:authweight library:${AUTHWEIGHT_DEB_LIBRARY} dev:libauthweight-dev
+                     spamassassin:authweight-spamassassin)
   string(REPLACE ":" ";" _aw_comp_pkg ${_aw_comp_pkg})
   list(GET _aw_comp_pkg 0 _aw_comp)
   list(GET _aw_comp_pkg 1 _aw_pkg)
@@ -79,7 +82,9 @@ endforeach()
 # The examples; demo.sh and zone2unbound.cxx (the demo's DNS server) drive
 # a source tree and are left out.
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples COMPONENT runtime
-        PATTERN demo.sh EXCLUDE PATTERN zone2unbound.cxx EXCLUDE)
+        PATTERN demo.sh EXCLUDE PATTERN zone2unbound.cxx EXCLUDE PATTERN spamassassin EXCLUDE)
+install(FILES ${PROJECT_SOURCE_DIR}/examples/spamassassin/local.cf
+        DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/authweight-spamassassin/examples COMPONENT spamassassin)
 
 # --- CPack ------------------------------------------------------------------------
 # Only for authweight's own build: a project embedding it packages itself.
@@ -92,10 +97,11 @@ set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_VENDOR "the authweight authors")
 set(CPACK_PACKAGE_CONTACT "${AUTHWEIGHT_DEB_MAINTAINER}")
 set(CPACK_DEB_COMPONENT_INSTALL ON)
-set(CPACK_COMPONENTS_ALL runtime library dev)
+set(CPACK_COMPONENTS_ALL runtime library dev spamassassin)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME authweight)
 set(CPACK_DEBIAN_LIBRARY_PACKAGE_NAME ${AUTHWEIGHT_DEB_LIBRARY})
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libauthweight-dev)
+set(CPACK_DEBIAN_SPAMASSASSIN_PACKAGE_NAME authweight-spamassassin)
 set(_aw_long_description
 "authweight weighs what email authentication proves - TLS, SPF, Sender ID,
 DKIM, DMARC alignment and authenticated whitelists - as bounded evidence in
@@ -126,10 +132,20 @@ ${_aw_long_description}
 .
 This package contains the C header authweight.h, the pkg-config file and
 the link to build a filter's own front end on libauthweight.")
+set(CPACK_DEBIAN_SPAMASSASSIN_DESCRIPTION
+"email authentication evidence weighting for SpamAssassin
+${_aw_long_description}
+.
+This package contains Mail::SpamAssassin::Plugin::AuthWeight, loaded by
+/etc/spamassassin/authweight.pre, with its rules and scores in
+/etc/spamassassin/authweight.cf; settings are authweight_* directives.")
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${AUTHWEIGHT_DEB_MAINTAINER}")
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION mail)
 set(CPACK_DEBIAN_LIBRARY_PACKAGE_SECTION libs)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
+set(CPACK_DEBIAN_SPAMASSASSIN_PACKAGE_SECTION mail)
+# Perl and configuration only; the library it calls is libauthweight0's.
+set(CPACK_DEBIAN_SPAMASSASSIN_PACKAGE_ARCHITECTURE all)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_RELEASE ${AUTHWEIGHT_DEB_RELEASE})
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
@@ -140,6 +156,8 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS ${PROJECT_BINARY_DIR})
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_DEPENDS "${AUTHWEIGHT_DEB_LIBRARY} (= ${AUTHWEIGHT_DEB_VERSION}), rspamd (>= 3.4)")
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "${AUTHWEIGHT_DEB_LIBRARY} (= ${AUTHWEIGHT_DEB_VERSION})")
+set(CPACK_DEBIAN_SPAMASSASSIN_PACKAGE_DEPENDS
+    "${AUTHWEIGHT_DEB_LIBRARY} (= ${AUTHWEIGHT_DEB_VERSION}), spamassassin (>= 4.0), libffi-platypus-perl (>= 2.00)")
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SUGGESTS "lua5.4")
 # The library package: a shlibs file (what dpkg-shlibdeps of other
 # packages reads) and libc's ldconfig trigger.
@@ -156,6 +174,9 @@ set(CPACK_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS
 # are no file of this package.
 file(WRITE ${_aw_pkg_dir}/conffiles "/etc/rspamd/modules.d/authweight.conf\n")
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_EXTRA ${_aw_pkg_dir}/conffiles)
+file(WRITE ${_aw_pkg_dir}/spamassassin/conffiles
+     "/etc/spamassassin/authweight.cf\n/etc/spamassassin/authweight.pre\n")
+set(CPACK_DEBIAN_SPAMASSASSIN_PACKAGE_CONTROL_EXTRA ${_aw_pkg_dir}/spamassassin/conffiles)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 # Checked by cpack (cmake/package_check.cmake): the layout is DESIGN.md's only
 # when the tree was configured with prefix /usr (GNUInstallDirs then picks

@@ -6,9 +6,10 @@
 #
 #   tests/package/build-deb.sh [BUILD_DIR]     (default: build-deb)
 #
-# Prints the paths of the three .debs (cmake/packaging.cmake: authweight,
-# libauthweight0, libauthweight-dev, each _<version>-<release>_amd64.deb
-# in BUILD_DIR) on its last three lines, authweight's first. Needs dpkg-dev and file besides the build
+# Prints the paths of the four .debs (cmake/packaging.cmake: authweight,
+# libauthweight0, libauthweight-dev, each _<version>-<release>_amd64.deb,
+# and authweight-spamassassin_<version>-<release>_all.deb, in BUILD_DIR) on
+# its last four lines, authweight's first. Needs dpkg-dev and file besides the build
 # packages of tests/lib/deps.sh. A second run rebuilds only what changed.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -30,8 +31,9 @@ cmake -S "$top" -B "$build" \
   -DCMAKE_MODULE_LINKER_FLAGS="$ldflags" >/dev/null
 cmake --build "$build" -j"$jobs"
 # Old packages of other versions would be ambiguous to the caller.
-rm -f "$build"/authweight_*.deb "$build"/libauthweight*.deb
+rm -f "$build"/authweight_*.deb "$build"/authweight-spamassassin_*.deb "$build"/libauthweight*.deb
 (cd "$build" && cpack -G DEB >/dev/null)
 for pkg in authweight libauthweight0 libauthweight-dev; do
   ls "$build"/${pkg}_*_amd64.deb
 done
+ls "$build"/authweight-spamassassin_*_all.deb

@@ -5,7 +5,8 @@
 #   the INSTALLED module, start rspamd from the stock /etc/rspamd with only a
 #   private LOCAL_CONFDIR written here (loopback ports, a DNS server on
 #   loopback), rspamadm configtest, scan messages and see AUTHW_* symbols,
-#   stop rspamd, dpkg --purge, and check that nothing is left.
+#   stop rspamd; lint and scan with SpamAssassin from the stock
+#   /etc/spamassassin; dpkg --purge, and check that nothing is left.
 #
 #   package_test.sh SOURCE_DIR BUILD_DIR
 #
@@ -37,11 +38,12 @@ skip() {
 }
 
 [ "$(id -u)" = 0 ] || skip "installing and purging the .deb needs root; run tests/run.sh as root"
-for tool in dpkg dpkg-deb dpkg-buildflags dpkg-shlibdeps file lintian rspamd rspamadm rspamc unbound lua5.4 luajit cc pkg-config readelf ldconfig; do
+for tool in dpkg dpkg-deb dpkg-buildflags dpkg-shlibdeps file lintian rspamd rspamadm rspamc unbound lua5.4 luajit cc pkg-config readelf ldconfig spamassassin; do
   command -v "$tool" >/dev/null || fail "$tool is missing (tests/lib/deps.sh lists its package; tests/run.sh installs it)"
 done
-# The packages of cmake/packaging.cmake: the plugin, the library, its -dev.
-packages=(authweight libauthweight0 libauthweight-dev)
+# The packages of cmake/packaging.cmake: the rspamd plugin, the library, its
+# -dev, the SpamAssassin plugin.
+packages=(authweight libauthweight0 libauthweight-dev authweight-spamassassin)
 for pkg in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
   case "$status" in
@@ -91,8 +93,8 @@ trap 'exit 143' TERM
 
 mkdir -p "$work/log" "$work/db" "$work/run" "$work/dns" "$work/conf/local.d" "$work/results"
 snapshot_etc() {
-  find /etc/rspamd -xdev \( -type f -o -type l \) -print0 2>/dev/null | sort -z | xargs -0r sha256sum
-  find /etc/rspamd -xdev -type d 2>/dev/null | sort
+  find /etc/rspamd /etc/spamassassin -xdev \( -type f -o -type l \) -print0 2>/dev/null | sort -z | xargs -0r sha256sum
+  find /etc/rspamd /etc/spamassassin -xdev -type d 2>/dev/null | sort
 }
 snapshot_etc >"$work/etc-before"
 
@@ -102,10 +104,10 @@ if ! "$top/tests/package/build-deb.sh" "$pkgbuild" >"$work/log/build.out" 2>&1; 
   tail -40 "$work/log/build.out" >&2
   fail "build-deb.sh failed"
 fi
-mapfile -t debs < <(tail -3 "$work/log/build.out")
-[ "${#debs[@]}" = 3 ] || fail "build-deb.sh did not name three .debs"
-for i in 0 1 2; do
-  case "$(basename "${debs[$i]}")" in "${packages[$i]}"_*_amd64.deb) ;; *) fail "no .deb of ${packages[$i]} (${debs[$i]})" ;; esac
+mapfile -t debs < <(tail -4 "$work/log/build.out")
+[ "${#debs[@]}" = 4 ] || fail "build-deb.sh did not name four .debs"
+for i in 0 1 2 3; do
+  case "$(basename "${debs[$i]}")" in "${packages[$i]}"_*_amd64.deb | "${packages[$i]}"_*_all.deb) ;; *) fail "no .deb of ${packages[$i]} (${debs[$i]})" ;; esac
   [ -f "${debs[$i]}" ] || fail "no .deb (${debs[$i]})"
   say "built $(basename "${debs[$i]}") ($(stat -c %s "${debs[$i]}") bytes)"
   dpkg-deb -f "${debs[$i]}" Package Version Architecture Depends Section Priority | sed 's/^/package:   /'
@@ -121,6 +123,13 @@ dpkg-deb --ctrl-tarfile "${debs[1]}" | tar -xO ./shlibs | grep -qx "libauthweigh
   fail "libauthweight0 has no shlibs line for libauthweight.so.0"
 dpkg-deb --ctrl-tarfile "${debs[1]}" | tar -xO ./triggers | grep -qx "activate-noawait ldconfig" ||
   fail "libauthweight0 does not trigger ldconfig"
+# Neither framework pulls in the other.
+case "$(dpkg-deb -f "$deb" Depends)" in *spamassassin*) fail "authweight depends on SpamAssassin" ;; esac
+depends=$(dpkg-deb -f "${debs[3]}" Depends)
+case "$depends" in *rspamd*) fail "authweight-spamassassin depends on rspamd: $depends" ;; esac
+for dep in "libauthweight0 (= $version)" "spamassassin (>= 4.0)" libffi-platypus-perl; do
+  case "$depends" in *"$dep"*) ;; *) fail "authweight-spamassassin's Depends lacks $dep: $depends" ;; esac
+done
 
 # DESIGN.md's installed layout, and what Debian wants beside it.
 layout=(
@@ -144,6 +153,11 @@ layout=(
   /usr/lib/x86_64-linux-gnu/pkgconfig/authweight.pc
   /usr/lib/x86_64-linux-gnu/libauthweight.so
   /usr/share/doc/libauthweight-dev/copyright
+  /usr/share/perl5/Mail/SpamAssassin/Plugin/AuthWeight.pm
+  /etc/spamassassin/authweight.pre
+  /etc/spamassassin/authweight.cf
+  /usr/share/doc/authweight-spamassassin/copyright
+  /usr/share/doc/authweight-spamassassin/examples/local.cf
 )
 for d in "${debs[@]}"; do
   dpkg-deb --fsys-tarfile "$d" | tar -t | sed -e 's|^\./|/|' -e 's|/$||' | grep -v '^/\?$'
@@ -207,6 +221,10 @@ esac
 for d in local.d override.d; do
   grep -q "\\\$LOCAL_CONFDIR/$d/authweight.conf" /etc/rspamd/modules.d/authweight.conf ||
     fail "modules.d/authweight.conf does not include \$LOCAL_CONFDIR/$d/authweight.conf"
+done
+conffiles=$(dpkg-query -W -f='${Conffiles}' authweight-spamassassin)
+for f in /etc/spamassassin/authweight.pre /etc/spamassassin/authweight.cf; do
+  case "$conffiles" in *"$f"*) say "  conffile $f" ;; *) fail "$f is not a conffile: '$conffiles'" ;; esac
 done
 /usr/bin/authweight-check --version >/dev/null || fail "authweight-check --version"
 # The library: known to the dynamic linker (the ldconfig trigger ran), and
@@ -456,6 +474,35 @@ if [ "$full_zone" = 1 ]; then
   has "$lookalike" AUTHW_LOOKALIKE || fail "paypal-lookalike: no AUTHW_LOOKALIKE (local.d protected_domains)"
 fi
 
+# ---- SpamAssassin from the stock /etc/spamassassin -----------------------------
+# The installed plugin, loaded by /etc/spamassassin/authweight.pre (the
+# library from /usr/lib, found by its SONAME): --lint, then the look-alike
+# through `spamassassin -t` on the same DNS server, as Postfix delivers it.
+: >"$work/user_prefs"
+spamassassin -L -p "$work/user_prefs" --lint >"$work/log/sa-lint.out" 2>&1 || {
+  cat "$work/log/sa-lint.out" >&2
+  fail "spamassassin --lint fails with authweight-spamassassin installed"
+}
+! grep -i authweight "$work/log/sa-lint.out" || fail "spamassassin --lint warns about authweight"
+{
+  printf 'Return-Path: <service@paypa1.com>\n'
+  printf 'Received: from mail.paypa1.com (mail.paypa1.com [203.0.113.5])\n'
+  printf '\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits))\n'
+  printf '\tby mx.recipient.example (Postfix) with ESMTPS id 4Q8pkg\n'
+  printf '\tfor <you@recipient.example>; Mon, 07 Dec 2026 10:00:00 +0000\n'
+  cat "$top/examples/messages/paypal-lookalike.eml"
+} >"$work/sa-lookalike.eml"
+spamassassin -p "$work/user_prefs" -t --cf="dns_server 127.0.0.1:$dns_port" --cf="trusted_networks 127.0.0.1" \
+  --cf="skip_rbl_checks 1" --cf="rbl_timeout 5" --cf="authweight_protected_domains paypal.com" \
+  <"$work/sa-lookalike.eml" >"$work/results/sa-lookalike.out" 2>"$work/log/sa-scan.err" ||
+  fail "spamassassin -t failed: $(head -c 300 "$work/log/sa-scan.err")"
+sa_status=$(sed -n '/^X-Spam-Status:/,/^[^ \t]/p' "$work/results/sa-lookalike.out" | tr -d '\n\t')
+say "  spamassassin: ${sa_status:0:300}"
+case "$sa_status" in *AUTHW_*) ;; *) fail "spamassassin's verdict carries no AUTHW_* rule: the plugin is not scoring" ;; esac
+if [ "$full_zone" = 1 ]; then
+  case "$sa_status" in *AUTHW_LOOKALIKE*) ;; *) fail "spamassassin: no AUTHW_LOOKALIKE for paypa1.com" ;; esac
+fi
+
 say "stopping rspamd and unbound"
 stop_all
 if ss -ltn 2>/dev/null | grep -qE "127\.0\.0\.1:($normal_port|$controller_port) "; then
@@ -495,7 +542,7 @@ done
 snapshot_etc >"$work/etc-after"
 if ! cmp -s "$work/etc-before" "$work/etc-after"; then
   diff "$work/etc-before" "$work/etc-after" >&2 || true
-  fail "/etc/rspamd differs from before the test"
+  fail "/etc/rspamd or /etc/spamassassin differs from before the test"
 fi
-say "purged: none of the $(wc -l <"$work/dpkg-L") paths of dpkg -L is left (shared directories aside), /etc/rspamd is as before"
+say "purged: none of the $(wc -l <"$work/dpkg-L") paths of dpkg -L is left (shared directories aside), /etc/rspamd and /etc/spamassassin are as before"
 say "PASS"
