@@ -34,7 +34,9 @@ AUTHWEIGHT_TEST_PACKAGES=(
   postfix swaks libnet-ssleay-perl
   # The SpamAssassin plugin (tests/spamassassin): SpamAssassin 4, and
   # FFI::Platypus, through which the plugin calls libauthweight.
-  spamassassin libffi-platypus-perl
+  # spamassassin's postinst imports its update key with gpg when gpg is
+  # there, and fails without gpg-agent (only a Recommends, via gnupg).
+  spamassassin libffi-platypus-perl gpg-agent
 )
 # Fuzzing only (tests/fuzz.sh, not tests/run.sh): libFuzzer needs clang, and
 # Debian 12's clang-14 cannot read libstdc++ 12's <expected>.
