@@ -74,6 +74,9 @@ for mode in off on; do
     cp "$top/plugin/spamassassin/authweight.cf" "$conf/"
     printf 'authweight_whitelist alice@org00.example @org03.example *.org09.example\nauthweight_protected_domains bank.example\n' \
       >>"$conf/local.cf"
+    # The reputation store where spamd's user (nobody) may write.
+    mkdir -p "$conf/db" && chown nobody "$conf/db"
+    echo "authweight_reputation_lmdb_path $conf/db/reputation.mdb" >>"$conf/local.cf"
   fi
   chmod -R a+rX "$conf"
   port[$mode]=$(aw_free_port)

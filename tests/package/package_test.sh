@@ -494,6 +494,7 @@ spamassassin -L -p "$work/user_prefs" --lint >"$work/log/sa-lint.out" 2>&1 || {
 } >"$work/sa-lookalike.eml"
 spamassassin -p "$work/user_prefs" -t --cf="dns_server 127.0.0.1:$dns_port" --cf="trusted_networks 127.0.0.1" \
   --cf="skip_rbl_checks 1" --cf="rbl_timeout 5" --cf="authweight_protected_domains paypal.com" \
+  --cf="authweight_reputation_lmdb_path $work/reputation.mdb" \
   <"$work/sa-lookalike.eml" >"$work/results/sa-lookalike.out" 2>"$work/log/sa-scan.err" ||
   fail "spamassassin -t failed: $(head -c 300 "$work/log/sa-scan.err")"
 sa_status=$(sed -n '/^X-Spam-Status:/,/^[^ \t]/p' "$work/results/sa-lookalike.out" | tr -d '\n\t')

@@ -74,6 +74,7 @@ start_services() {
     echo "bayes_auto_learn 0"
     echo "add_header all AW-Tests _TESTSSCORES(,)_"
     echo "add_header all AW-Why _AUTHWEIGHT_"
+    echo "authweight_reputation_lmdb_path $work/reputation.mdb"
     [ -f "$scenario/sa.cf" ] && cat "$scenario/sa.cf"
   } >"$work/sa/local.cf"
   : >"$work/user_prefs"

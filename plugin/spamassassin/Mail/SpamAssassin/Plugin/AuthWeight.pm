@@ -99,6 +99,15 @@ $ffi->attach([authweight_eval_symbol_option => '_symbol_option'] => ['opaque', '
 $ffi->attach([authweight_ctx_trust_decision => '_trust_decision'] =>
     ['opaque', 'string[]', 'double[]', 'string[]', 'size_t', 'double', 'double*', 'opaque*'] => 'int');
 $ffi->attach([authweight_symbols_json => '_symbols_json'] => ['opaque*', 'size_t*'] => 'int');
+$ffi->attach([authweight_ctx_rep_backend => '_rep_backend'] => ['opaque'] => 'string');
+$ffi->attach([authweight_rep_open => '_rep_open'] => ['opaque', 'string', 'int', 'opaque*', 'opaque*'] => 'int');
+$ffi->attach([authweight_rep_free => '_rep_free'] => ['opaque'] => 'void');
+$ffi->attach([authweight_rep_learn => '_rep_learn'] =>
+    ['opaque', 'string[]', 'size_t', 'string', 'sint64', 'int', 'opaque*'] => 'int');
+$ffi->attach([authweight_eval_use_store => '_use_store'] => ['opaque', 'opaque', 'sint64'] => 'int');
+$ffi->attach([authweight_eval_reputation_error => '_reputation_error'] => ['opaque'] => 'string');
+$ffi->attach([authweight_eval_identity_count => '_identity_count'] => ['opaque'] => 'size_t');
+$ffi->attach([authweight_eval_identity => '_identity'] => ['opaque', 'size_t', 'opaque*'] => 'int');
 
 use constant { AW_OK => 0, AW_NEED_DNS => 1 };
 # SpamAssassin has no reject action: veto_score = true then means the
@@ -216,7 +225,8 @@ sub _scalar_value {
 sub _config_document {
   my ($conf) = @_;
   my %doc = (trust_symbols => [@SA_TRUST_SYMBOLS], veto_symbols => [@SA_VETO_SYMBOLS]);
-  $doc{reputation} = { backend => 'none' };
+  # Reputation in an LMDB file where Debian's spamd (debian-spamd) writes.
+  $doc{reputation} = { lmdb_path => '/var/lib/spamassassin/authweight-reputation.mdb' };
   my $set = $conf->{authweight_settings} || {};
   for my $path (sort keys %$set) {
     my @at = split /\0/, $path;
@@ -230,7 +240,9 @@ sub _config_document {
 sub finish_parsing_end {
   my ($self, $opts) = @_;
   my $conf = $opts->{conf};
+  _rep_free($self->{rep}) if $self->{rep};
   _ctx_free($self->{ctx}) if $self->{ctx};
+  delete $self->{rep};
   delete $self->{ctx};
   my $doc = $json->encode(_config_document($conf));
   my ($ctx, $err);
@@ -243,6 +255,21 @@ sub finish_parsing_end {
     return;
   }
   $self->{ctx} = $ctx;
+  my $backend = _rep_backend($ctx) // 'none';
+  if ($backend eq 'lmdb') {
+    # Opened on first use, and again in each spamd child (LMDB handles do
+    # not survive a fork).
+    my ($rep, $rerr);
+    $rc = _rep_open($ctx, undef, 0, \$rep, \$rerr);
+    if ($rc != AW_OK) {
+      $conf->{parser}->lint_warn("config: authweight: reputation store: " . (_take($rerr) // _strerror($rc)));
+    } else {
+      $self->{rep} = $rep;
+    }
+  } elsif ($backend ne 'none') {
+    $conf->{parser}->lint_warn("config: authweight: 'authweight_reputation_backend' $backend is not "
+      . "available in SpamAssassin; use lmdb or none");
+  }
   # The scores as configured, before any message: got_hit copies the
   # dynamic scores of one message into the config.
   $self->{scores} = { map { ($_ => $conf->{scores}->{$_} // 0) } keys %DEFAULT_SCORE };
@@ -252,6 +279,7 @@ sub finish_parsing_end {
 
 sub DESTROY {
   my ($self) = @_;
+  _rep_free($self->{rep}) if $self->{rep};
   _ctx_free($self->{ctx}) if $self->{ctx};
 }
 
@@ -315,6 +343,8 @@ sub parsed_metadata {
     info("authweight: message not evaluated: %s", substr($msg, 0, 300));
     return;
   }
+  # The identities' counts are read in the step that finishes the checks.
+  _use_store($ev, $self->{rep}, time) if $self->{rep};
   $pms->{authweight} = { ev => $ev, round => 0, sent => 0, pending => 0, done => 0 };
   $self->_continue($pms);
   return;
@@ -470,6 +500,14 @@ sub _finish {
   }
   my $ar;
   $pms->set_tag('AUTHWEIGHTAR', _string($ar)) if _auth_results($ev, \$ar) == AW_OK && $ar;
+  # The identities learn SpamAssassin's verdict once it is final (check_end).
+  for my $i (0 .. _identity_count($ev) - 1) {
+    my $id;
+    push @{$st->{identities}}, _string($id) if _identity($ev, $i, \$id) == AW_OK;
+  }
+  if (defined(my $why = _reputation_error($ev))) {
+    info("authweight: reputation not read: %s", $why);
+  }
   $pms->set_tag('AUTHWEIGHT', join('; ', @{$st->{reasons} || []}));
   _eval_free($ev);
   $st->{ev} = undef;
@@ -489,6 +527,13 @@ sub check_end {
   my ($self, $opts) = @_;
   my $pms = $opts->{permsgstatus};
   return unless $self->{ctx};
+  $self->_trust_budget($pms);
+  $self->_learn($pms);
+  return;
+}
+
+sub _trust_budget {
+  my ($self, $pms) = @_;
   my $hits = $pms->get_names_of_tests_hit_with_scores_hash();
   my @names = grep { !$DYNAMIC{$_} && ($hits->{$_} || 0) != 0 } sort keys %$hits;
   return unless grep { $hits->{$_} < 0 } @names;
@@ -507,6 +552,25 @@ sub check_end {
   # The decision is SpamAssassin's, taken again on the capped score.
   $pms->{score} = (sprintf "%0.3f", $pms->{score}) + 0;
   $pms->{is_spam} = $pms->is_spam();
+  return;
+}
+
+# The message's authenticated identities learn SpamAssassin's final
+# verdict, as rspamd's actions teach them: spam as "reject", ham as "no
+# action" (authweight_reputation_actions_* weigh them).
+sub _learn {
+  my ($self, $pms) = @_;
+  my $st = $pms->{authweight};
+  return unless $self->{rep} && $st && $st->{identities} && @{$st->{identities}};
+  my @ids = @{$st->{identities}};
+  my $verdict = $pms->{is_spam} ? 'reject' : 'no action';
+  my $err;
+  my $rc = _rep_learn($self->{rep}, \@ids, scalar @ids, $verdict, time, 0, \$err);
+  if ($rc != AW_OK) {
+    info("authweight: reputation not learned: %s", _take($err) // _strerror($rc));
+    return;
+  }
+  dbg("authweight: %s learned %s", join(', ', @ids), $verdict);
   return;
 }
 
