@@ -10,7 +10,7 @@
 # scenarios (tests/integration/run_scenario.sh) that make sense here:
 #
 #   dkim DOMAIN SELECTOR [BITS] | sign OUT IN DOMAIN SELECTOR | gen OUT KIND
-#   scan NAME MESSAGE [fact=value ...]   facts: ip helo hostname from rcpt
+#   scan NAME MESSAGE [fact=value ...]   facts: ip helo hostname from rcpt user
 #                                        tls_version tls_cipher; they become the
 #                                        Return-Path and the Received header the
 #                                        receiving MTA (Postfix) writes
@@ -84,7 +84,7 @@ start_services() {
 # The message as the receiving MTA hands it on: Return-Path and Postfix's
 # Received header from the facts, then the message.
 sa_scan() {
-  local name=$1 msg=$2 kv k v ip='' helo='' host='unknown' from='' rcpt='you@recipient.example' tls='' cipher=''
+  local name=$1 msg=$2 kv k v ip='' helo='' host='unknown' from='' rcpt='you@recipient.example' tls='' cipher='' user=''
   shift 2
   for kv in "$@"; do
     k=${kv%%=*}
@@ -97,6 +97,7 @@ sa_scan() {
     rcpt) rcpt=$v ;;
     tls_version) tls=$v ;;
     tls_cipher) cipher=$v ;;
+    user) user=$v ;;
     *) aw_die "sa_scan: unknown fact '$k'" ;;
     esac
   done
@@ -104,6 +105,11 @@ sa_scan() {
   if [ -n "$tls" ]; then
     with=ESMTPS
     using=$'\n'"	(using $tls with cipher ${cipher:-UNKNOWN} (256/256 bits))"
+  fi
+  # SMTP AUTH, as Postfix writes it (smtpd_sasl_authenticated_header yes).
+  if [ -n "$user" ]; then
+    with=${with}A
+    using+=$'\n'"	(Authenticated sender: $user)"
   fi
   {
     printf 'Return-Path: <%s>\n' "$from"

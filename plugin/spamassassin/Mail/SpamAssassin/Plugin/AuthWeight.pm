@@ -96,6 +96,9 @@ $ffi->attach([authweight_eval_symbol_count => '_symbol_count'] => ['opaque'] => 
 $ffi->attach([authweight_eval_symbol => '_symbol'] =>
     ['opaque', 'size_t', 'opaque*', 'double*', 'opaque*', 'size_t*'] => 'int');
 $ffi->attach([authweight_eval_symbol_option => '_symbol_option'] => ['opaque', 'size_t', 'size_t', 'opaque*'] => 'int');
+$ffi->attach([authweight_eval_summary => '_summary'] => ['opaque', 'double*', 'int*', 'int*'] => 'int');
+$ffi->attach([authweight_ctx_unauth_strict => '_ctx_unauth_strict'] =>
+    ['opaque', 'string[]', 'double[]', 'size_t', 'int', 'int', 'double*'] => 'int');
 $ffi->attach([authweight_ctx_trust_decision => '_trust_decision'] =>
     ['opaque', 'string[]', 'double[]', 'string[]', 'size_t', 'double', 'double*', 'opaque*'] => 'int');
 $ffi->attach([authweight_symbols_json => '_symbols_json'] => ['opaque*', 'size_t*'] => 'int');
@@ -302,10 +305,17 @@ sub _tls_from_received {
   return ();
 }
 
+# The client: the first untrusted relay; for a submission with SMTP AUTH,
+# which SpamAssassin trusts, the authenticated one.
+sub _client_relay {
+  my ($pms) = @_;
+  return $pms->{relays_untrusted}->[0] // (grep { $_->{auth} } @{$pms->{relays_trusted} || []})[-1];
+}
+
 sub _facts {
   my ($pms) = @_;
   my %facts;
-  my $relay = $pms->{relays_untrusted}->[0];
+  my $relay = _client_relay($pms);
   if ($relay) {
     $facts{ip} = $relay->{ip} if $relay->{ip};
     my $helo = $relay->{helo} // '';
@@ -478,6 +488,8 @@ sub _finish {
   my $st = $pms->{authweight};
   $st->{done} = 1;
   my $ev = $st->{ev};
+  my ($score, $aligned, $rounds);
+  $st->{aligned} = $aligned if _summary($ev, \$score, \$aligned, \$rounds) == AW_OK;
   my %hit;
   for my $i (0 .. _symbol_count($ev) - 1) {
     my ($name_p, $score, $reason_p, $noptions);
@@ -527,32 +539,55 @@ sub check_end {
   my ($self, $opts) = @_;
   my $pms = $opts->{permsgstatus};
   return unless $self->{ctx};
-  $self->_trust_budget($pms);
+  my $stricter = $self->_unauth_strict($pms);
+  my $capped = $self->_trust_budget($pms);
+  if ($stricter || $capped) {
+    # The decision is SpamAssassin's, taken again on the final score.
+    $pms->{score} = (sprintf "%0.3f", $pms->{score}) + 0;
+    $pms->{is_spam} = $pms->is_spam();
+  }
   $self->_learn($pms);
   return;
+}
+
+# Aggressive mode (authweight_unauthenticated_multiplier): extra weight on
+# the content score of mail without aligned authentication, over every
+# rule that hit. The library decides (0 when off, aligned, or SMTP AUTH).
+sub _unauth_strict {
+  my ($self, $pms) = @_;
+  my $st = $pms->{authweight};
+  return 0 unless $st && defined $st->{aligned};
+  my $hits = $pms->get_names_of_tests_hit_with_scores_hash();
+  my @names = grep { !$DYNAMIC{$_} && ($hits->{$_} || 0) > 0 } sort keys %$hits;
+  return 0 unless @names;
+  my @scores = map { 0 + $hits->{$_} } @names;
+  my $relay = _client_relay($pms);
+  my $extra = 0;
+  my $rc = _ctx_unauth_strict($self->{ctx}, \@names, \@scores, scalar @names, $st->{aligned},
+    ($relay && $relay->{auth}) ? 1 : 0, \$extra);
+  return 0 if $rc != AW_OK || $extra <= 0;
+  $pms->got_hit('AUTHW_UNAUTH_STRICT', '', ruletype => 'eval', score => $extra + 0);
+  return 1;
 }
 
 sub _trust_budget {
   my ($self, $pms) = @_;
   my $hits = $pms->get_names_of_tests_hit_with_scores_hash();
   my @names = grep { !$DYNAMIC{$_} && ($hits->{$_} || 0) != 0 } sort keys %$hits;
-  return unless grep { $hits->{$_} < 0 } @names;
+  return 0 unless grep { $hits->{$_} < 0 } @names;
   my @scores = map { 0 + $hits->{$_} } @names;
   my ($cap, $veto) = (0, undef);
   my $rc = _trust_decision($self->{ctx}, \@names, \@scores, [(undef) x @names], scalar @names,
     NO_REJECT_ACTION, \$cap, \$veto);
   if ($rc != AW_OK) {
     info("authweight: trust budget not applied: %s", _strerror($rc));
-    return;
+    return 0;
   }
   $veto = _take($veto);
-  return unless $cap > 0;
+  return 0 unless $cap > 0;
   $pms->got_hit('AUTHW_TRUST_CAP', '', ruletype => 'eval', score => $cap + 0);
   $pms->set_tag('AUTHWEIGHTVETO', $veto) if $veto;
-  # The decision is SpamAssassin's, taken again on the capped score.
-  $pms->{score} = (sprintf "%0.3f", $pms->{score}) + 0;
-  $pms->{is_spam} = $pms->is_spam();
-  return;
+  return 1;
 }
 
 # The message's authenticated identities learn SpamAssassin's final
