@@ -125,7 +125,9 @@ dpkg-deb --ctrl-tarfile "${debs[1]}" | tar -xO ./triggers | grep -qx "activate-n
 # DESIGN.md's installed layout, and what Debian wants beside it.
 layout=(
   /usr/share/rspamd/plugins/authweight.lua
+  /usr/share/rspamd/plugins/authweight_selectors.lua
   /usr/share/rspamd/lualib/authweight_common.lua
+  /usr/share/rspamd/lualib/authweight_verdict.lua
   /usr/lib/x86_64-linux-gnu/lua/5.1/authweight_core.so
   /usr/lib/x86_64-linux-gnu/lua/5.4/authweight_core.so
   /etc/rspamd/modules.d/authweight.conf
