@@ -137,6 +137,8 @@ layout=(
   /usr/share/doc/authweight/changelog.Debian.gz
   /usr/share/doc/authweight/examples/lua54/score.lua
   /usr/share/doc/authweight/examples/config.json
+  /usr/share/doc/authweight/examples/rspamd/rspamd.local.lua
+  /usr/share/doc/authweight/examples/rspamd/ratelimit.conf
   /usr/share/doc/authweight/examples/messages/zone.json
   /usr/share/authweight/schemas/authweight.schema.json
   /usr/lib/x86_64-linux-gnu/libauthweight.so.0
