@@ -797,11 +797,13 @@ end
 
 --[[ Rules that read authweight's selectors run after its check, without the
      admin naming it: multimap and rspamd reputation rules whose selector
-     names one, and ratelimit's check when a rate's selector does. A prefilter cannot wait
-     for a filter (rspamd runs the stages in order), so ratelimit must run
-     as a filter (prefilter = false) and settings rules, which are chosen
-     in a prefilter, never see authweight's facts: both are logged once.
-     Rules in Lua declare it themselves (authweight_verdict.register_dependency). ]]
+     names one, and ratelimit's check when a rate's selector does. A
+     prefilter cannot wait for a filter (rspamd runs the stages in order),
+     so ratelimit must run as a filter (prefilter = false) and settings
+     rules, which are chosen in a prefilter, never see authweight's facts:
+     both are logged once. Rules in Lua declare it themselves
+     (authweight_verdict.register_dependency). Modules switched off are
+     skipped: rspamd logs a dependency of a symbol that does not exist. ]]
 local function uses_selectors(v)
   if type(v) == 'string' then
     return v:find('authweight_', 1, true) ~= nil
@@ -821,8 +823,15 @@ local function register_rule_dependencies()
   for _, sym in ipairs(awv.plugin_loaded(rspamd_config, settings)) do
     deps[#deps + 1] = 'lua ' .. sym
   end
-  for key, rule in pairs(rspamd_config:get_all_opt('multimap') or {}) do
-    if type(rule) == 'table' and rule.type and uses_selectors(rule.selector) then
+  local function section(name)
+    local opts = rspamd_config:get_all_opt(name)
+    if type(opts) == 'table' and opts.enabled ~= false then
+      return opts
+    end
+    return {}
+  end
+  for key, rule in pairs(section('multimap')) do
+    if type(rule) == 'table' and rule.type and rule.enabled ~= false and uses_selectors(rule.selector) then
       local sym = type(rule.symbol) == 'string' and rule.symbol or key
       rspamd_config:register_dependency(sym, awv.CHECK_SYMBOL)
       deps[#deps + 1] = 'multimap ' .. sym
@@ -830,8 +839,8 @@ local function register_rule_dependencies()
   end
   -- rspamd's reputation plugin: a rule's symbol is its `symbol`, else its
   -- selector's `symbol`, else its name (reputation.lua, parse_rule).
-  local rep = rspamd_config:get_all_opt('reputation')
-  for name, rule in pairs(type(rep) == 'table' and type(rep.rules) == 'table' and rep.rules or {}) do
+  local rep = section('reputation')
+  for name, rule in pairs(type(rep.rules) == 'table' and rep.rules or {}) do
     if type(rule) == 'table' and uses_selectors(rule.selector) then
       local sym = rule.symbol
       if type(sym) ~= 'string' then
@@ -844,8 +853,8 @@ local function register_rule_dependencies()
       deps[#deps + 1] = 'reputation ' .. sym
     end
   end
-  local rl = rspamd_config:get_all_opt('ratelimit')
-  if type(rl) == 'table' and rl.enabled ~= false and uses_selectors(rl.rates) then
+  local rl = section('ratelimit')
+  if uses_selectors(rl.rates) then
     if rl.prefilter == false then
       rspamd_config:register_dependency('RATELIMIT_CHECK', awv.CHECK_SYMBOL)
       deps[#deps + 1] = 'ratelimit RATELIMIT_CHECK'
@@ -855,7 +864,7 @@ local function register_rule_dependencies()
     end
   end
   local in_settings = false
-  for _, rule in pairs(rspamd_config:get_all_opt('settings') or {}) do
+  for _, rule in pairs(section('settings')) do
     in_settings = in_settings or (type(rule) == 'table' and uses_selectors(rule.selector))
   end
   if in_settings then
