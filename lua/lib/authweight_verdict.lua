@@ -113,7 +113,8 @@ end
 -- @function authweight_verdict.parse_authentication_results(value)
 -- The results of an Authentication-Results value authweight rendered.
 -- @return {table} {spf = {result, domain, identity}, senderid = {result, pra},
---   dkim = {{result, domain, selector, algorithm}, ...},
+--   dkim = {{result, domain, selector, algorithm}, ...} (empty for dkim=none,
+--   which sets dkim_none),
 --   dmarc = {result, policy, from_domain}, arc = {result} or nil}
 --]]
 function exports.parse_authentication_results(value)
@@ -149,6 +150,10 @@ function exports.parse_authentication_results(value)
         end
       end
       out.senderid = { result = result, pra = pra }
+    elseif method == 'dkim' and result == 'none' then
+      -- "dkim=none": no signature, so no entry (the report's dkim is []),
+      -- but a result for authweight_result.
+      out.dkim_none = true
     elseif method == 'dkim' then
       out.dkim[#out.dkim + 1] = {
         result = result,
@@ -194,6 +199,9 @@ local function result_list(f, method)
   add('senderid', r.senderid and r.senderid.result)
   for _, d in ipairs(r.dkim) do
     add('dkim', d.result)
+  end
+  if r.dkim_none then
+    add('dkim', 'none')
   end
   add('dmarc', r.dmarc and r.dmarc.result)
   add('arc', r.arc and r.arc.result)

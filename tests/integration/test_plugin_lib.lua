@@ -221,6 +221,11 @@ local helo = awv.parse_authentication_results('authweight; spf=none smtp.helo=ma
 check(helo.spf.identity == 'helo' and helo.spf.domain == 'mail.example.org' and helo.senderid == nil
     and #helo.dkim == 0 and helo.dmarc == nil, 'A-R without a message', describe(helo))
 
+local nosig = awv.parse_authentication_results('authweight; spf=pass smtp.mailfrom=a@example.org; sender-id=none; '
+    .. 'dkim=none; dmarc=fail (p=none) header.from=example.org')
+check(#nosig.dkim == 0 and nosig.dkim_none and nosig.senderid.result == 'none' and nosig.dmarc.policy == 'none',
+    'A-R dkim=none: no signature entry', describe(nosig))
+
 local function fake_task(facts)
   local cache = { authweight_verdict = facts }
   return {
@@ -253,7 +258,11 @@ check(sel.authweight_result.get_value(t, { 'bogus' }) == nil, 'an unknown method
 check(sel.authweight_tls.get_value(t, {}) == 'TLSv1.3:mta', 'authweight_tls')
 check(sel.authweight_tls.get_value(t, { 'cipher' }) == nil, "authweight_tls('cipher') unknown: nothing")
 check(sel.authweight_tls.get_value(t, { 'source' }) == 'mta', "authweight_tls('source')")
-local unaligned = fake_task({ aligned = false, ids = {}, ar = 'authweight; spf=fail smtp.mailfrom=a@example.org' })
+local unaligned = fake_task({ aligned = false, ids = {},
+  ar = 'authweight; spf=fail smtp.mailfrom=a@example.org; sender-id=fail header.from=a@example.org; dkim=none' })
+check(describe(sel.authweight_result.get_value(unaligned, {})) == describe({ 'spf:fail', 'senderid:fail', 'dkim:none' }),
+    'authweight_result of a message without DKIM signature', describe(sel.authweight_result.get_value(unaligned, {})))
+check(#awv.verdict(unaligned).dkim == 0, 'the verdict of a message without DKIM signature: dkim is empty')
 check(sel.authweight_aligned.get_value(unaligned, {}) == nil and sel.authweight_identity.get_value(unaligned, {}) == nil
     and sel.authweight_tls.get_value(unaligned, {}) == nil, 'a forger: no identity, no aligned domain, no TLS')
 v = awv.verdict(t)
