@@ -53,6 +53,7 @@ local rspamd_util = require "rspamd_util"
 local lua_util = require "lua_util"
 local ucl = require "ucl"
 local awc = require "authweight_common"
+local awv = require "authweight_verdict"
 
 local core_ok, core = pcall(require, "authweight_core")
 if not core_ok then
@@ -498,36 +499,50 @@ end
      identifiers (a domain, an address, a TLS version): rspamd writes every
      option of every symbol into its log line. The reasons, one line each
      for humans, go to the reply's "messages" object under "authweight". ]]
-local function publish(task, ev)
+local function publish(task, ev, ids, tls)
   local aligned, score, rounds, authentication_results, reputation_error = ev:summary()
   if reputation_error then
     reputation:fail(task, 'lookup', reputation_error)
   end
   task:cache_set('authweight_aligned', aligned)
   local reasons = {}
+  local aligned_domain = false
   ev:each_symbol(OPTION_LEN, REASON_LEN, function(name, sym_score, reason, ...)
     if not POSTFILTER_SYMBOLS[name] then
       task:insert_result(name, symbol_weight(name, sym_score), ...)
       reasons[name] = reason
+      if name == 'AUTHW_ALIGNED' then
+        aligned_domain = (...) or false
+      end
     end
   end)
   ev:close()
   task:append_message(reasons, N)
   add_authentication_results(task, authentication_results)
+  -- What the admin's rules read (lib/authweight_verdict.lua): compact
+  -- facts; the verdict table is built only when a rule asks for it.
+  awv.publish(task, {
+    aligned = aligned_domain,
+    ar = authentication_results,
+    ids = ids,
+    reasons = reasons,
+    tls = tls,
+    score = score,
+  })
   lua_util.debugm(N, task, 'verdict %s after %s DNS rounds', score, rounds)
 end
 
 -- The verdict, weighed by the reputation of the message's authenticated
 -- identities when a store is configured and answers; without an answer
 -- the message is scored as if there were no store.
-local function finish(task, ev)
-  local ids = reputation and ev:identities() or {}
-  if #ids == 0 then
-    return publish(task, ev)
+local function finish(task, ev, tls)
+  local ids = ev:identities()
+  if not reputation or #ids == 0 then
+    return publish(task, ev, ids, tls)
   end
   task:cache_set('authweight_identities', ids)
   reputation:apply(task, ev, ids, function()
-    publish(task, ev)
+    publish(task, ev, ids, tls)
   end)
 end
 
@@ -644,7 +659,11 @@ local function authweight_callback(task)
   if reputation then
     reputation:attach(task, ev)
   end
-  run(task, ev, finish)
+  -- The TLS facts as given (for the authweight_tls selector).
+  local tls = (facts.tls_version or facts.tls_cipher) and { facts.tls_version, facts.tls_cipher, facts.tls_source }
+  run(task, ev, function(t, e)
+    finish(t, e, tls)
+  end)
 end
 
 -- ---- postfilter: trust budget, vetoes and aggressive mode over every module ---------
@@ -746,7 +765,10 @@ local cb_id = rspamd_config:register_symbol({
 local post_id = rspamd_config:register_symbol({
   name = 'AUTHWEIGHT_POSTFILTER',
   type = 'postfilter',
-  flags = 'empty',
+  -- ignore_passthrough: a forced action (ratelimit's or greylist's soft
+  -- reject) stops rspamd's other checks, but the score it logs and
+  -- reports stays within the budget.
+  flags = 'empty,ignore_passthrough',
   -- Last among postfilters: the budget caps what every module added.
   priority = lua_util.symbols_priorities.top,
   callback = authweight_postfilter,
@@ -772,6 +794,88 @@ if settings.auth_source == 'rspamd' then
     rspamd_config:register_dependency('AUTHWEIGHT_CHECK', dep)
   end
 end
+
+--[[ Rules that read authweight's selectors run after its check, without the
+     admin naming it: multimap and rspamd reputation rules whose selector
+     names one, and ratelimit's check when a rate's selector does. A
+     prefilter cannot wait for a filter (rspamd runs the stages in order),
+     so ratelimit must run as a filter (prefilter = false) and settings
+     rules, which are chosen in a prefilter, never see authweight's facts:
+     both are logged once. Rules in Lua declare it themselves
+     (authweight_verdict.register_dependency). Modules switched off are
+     skipped: rspamd logs a dependency of a symbol that does not exist. ]]
+local function uses_selectors(v)
+  if type(v) == 'string' then
+    return v:find('authweight_', 1, true) ~= nil
+  end
+  if type(v) == 'table' then
+    for _, x in pairs(v) do
+      if uses_selectors(x) then
+        return true
+      end
+    end
+  end
+  return false
+end
+
+local function register_rule_dependencies()
+  local deps = {}
+  for _, sym in ipairs(awv.plugin_loaded(rspamd_config, settings)) do
+    deps[#deps + 1] = 'lua ' .. sym
+  end
+  local function section(name)
+    local opts = rspamd_config:get_all_opt(name)
+    if type(opts) == 'table' and opts.enabled ~= false then
+      return opts
+    end
+    return {}
+  end
+  for key, rule in pairs(section('multimap')) do
+    if type(rule) == 'table' and rule.type and rule.enabled ~= false and uses_selectors(rule.selector) then
+      local sym = type(rule.symbol) == 'string' and rule.symbol or key
+      rspamd_config:register_dependency(sym, awv.CHECK_SYMBOL)
+      deps[#deps + 1] = 'multimap ' .. sym
+    end
+  end
+  -- rspamd's reputation plugin: a rule's symbol is its `symbol`, else its
+  -- selector's `symbol`, else its name (reputation.lua, parse_rule).
+  local rep = section('reputation')
+  for name, rule in pairs(type(rep.rules) == 'table' and rep.rules or {}) do
+    if type(rule) == 'table' and uses_selectors(rule.selector) then
+      local sym = rule.symbol
+      if type(sym) ~= 'string' then
+        for _, sel in pairs(type(rule.selector) == 'table' and rule.selector or {}) do
+          sym = type(sel) == 'table' and type(sel.symbol) == 'string' and sel.symbol or sym
+        end
+      end
+      sym = type(sym) == 'string' and sym or name
+      rspamd_config:register_dependency(sym, awv.CHECK_SYMBOL)
+      deps[#deps + 1] = 'reputation ' .. sym
+    end
+  end
+  local rl = section('ratelimit')
+  if uses_selectors(rl.rates) then
+    if rl.prefilter == false then
+      rspamd_config:register_dependency('RATELIMIT_CHECK', awv.CHECK_SYMBOL)
+      deps[#deps + 1] = 'ratelimit RATELIMIT_CHECK'
+    else
+      rspamd_logger.errx(rspamd_config, '%s: ratelimit uses authweight selectors but runs as a prefilter, '
+          .. 'before authweight: they return nothing there; set prefilter = false in local.d/ratelimit.conf', N)
+    end
+  end
+  local in_settings = false
+  for _, rule in pairs(section('settings')) do
+    in_settings = in_settings or (type(rule) == 'table' and uses_selectors(rule.selector))
+  end
+  if in_settings then
+    rspamd_logger.errx(rspamd_config, '%s: settings rules use authweight selectors, but rspamd chooses settings '
+        .. 'in a prefilter, before authweight: they return nothing there (doc/lua-rules.md: settings)', N)
+  end
+  if #deps > 0 then
+    rspamd_logger.infox(rspamd_config, '%s: rules run after %s: %s', N, awv.CHECK_SYMBOL, table.concat(deps, ', '))
+  end
+end
+register_rule_dependencies()
 
 rspamd_logger.infox(rspamd_config, '%s %s: %s whitelist entries and %s maps, %s protected domains, '
     .. 'trust budget %s, auth_source %s, messages %s', N, core.version, #static_whitelist, #map_urls.whitelist,

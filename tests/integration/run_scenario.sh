@@ -5,7 +5,8 @@
 #
 # A scenario directory holds zone.json (DESIGN.md's zone file), local.d/
 # (copied into rspamd's private LOCAL_CONFDIR; @WORK@ and @HTTP_PORT@ are
-# replaced in its files), messages, and scenario.txt, one directive a line:
+# replaced in its files), optionally override.d/ (copied over the test
+# plumbing's override.d), messages, and scenario.txt, one directive a line:
 #
 #   dkim DOMAIN SELECTOR [BITS]   make an RSA key; its record goes into the zone
 #   sign OUT IN DOMAIN SELECTOR   sign message IN (scenario dir) -> OUT (work dir)
@@ -30,9 +31,17 @@
 #   expect-config-defaults        the authweight section rspamd reads (modules.d/authweight.conf
 #                                 with nothing in local.d) holds exactly the schema's defaults
 #   expect-start-fails            rspamd may refuse the config (it is checked by expect-log)
+#   redis                         a redis-server on loopback for rspamd (local.d/redis.conf);
+#                                 ratelimit and greylist stay enabled
+#   example SRC DEST              examples/rspamd/SRC -> DEST in rspamd's LOCAL_CONFDIR
+#                                 (e.g. local.d/multimap.conf, rspamd.local.lua)
+#   selector-probe                lib/selector_probe.lua as local.d/rspamd.lua: a rule after
+#                                 authweight's check inserting AW_SEL_<SELECTOR> with each
+#                                 selector's values, and AW_SEL_NONE naming those that gave nothing
 #   expect ...                    a check on the answers (lib/check.py)
 #
-# Setup directives (dkim, sign, gen, write, http-serve) before the first
+# Setup directives (dkim, sign, gen, write, http-serve, redis, example,
+# selector-probe) before the first
 # scan run before rspamd starts. Exit status 0 when every check passed.
 set -euo pipefail
 [ $# -ge 2 ] || { echo "usage: $0 BUILD_DIR SCENARIO_DIR [WORK_DIR]" >&2; exit 2; }
@@ -66,6 +75,16 @@ start_services() {
   aw_dns_start "$work/zone.json"
   aw_rspamd_prepare "$scenario/local.d"
   local f
+  if [ -d "$scenario/override.d" ]; then
+    cp -R "$scenario/override.d/." "$AW_CONF/override.d/"
+  fi
+  for f in "${examples[@]}"; do
+    mkdir -p "$(dirname "$AW_CONF/${f#* }")"
+    cp "$AW_SRC/examples/rspamd/${f%% *}" "$AW_CONF/${f#* }"
+  done
+  if [ -n "${AW_REDIS_PORT:-}" ]; then
+    echo "servers = \"127.0.0.1:$AW_REDIS_PORT\";" >"$AW_CONF/local.d/redis.conf"
+  fi
   for f in "$AW_CONF"/local.d/*; do
     [ -f "$f" ] && sed -i -e "s|@WORK@|$work|g" -e "s|@HTTP_PORT@|${HTTP_PORT:-0}|g" "$f"
   done
@@ -77,7 +96,8 @@ start_services() {
   rspamd_up=1
   # The authweight section as rspamd read it (the plugin logs it; rspamadm
   # configdump would write hyperscan caches into the system's DBDIR).
-  grep -ho "authweight: config section .*" "$work/log/rspamd.log" | tail -1 |
+  # A disabled module is not loaded at all, and logs nothing.
+  { grep -ho "authweight: config section .*" "$work/log/rspamd.log" || true; } | tail -1 |
     sed 's/^authweight: config section //' >"$work/config-section.json"
   "$AW_PYTHON" "$lib/config_defaults.py" --effective "$work/config-section.json" \
     "$AW_SRC/schemas/authweight.schema.json" >"$work/config.json" || true
@@ -89,6 +109,7 @@ LUA_CPATH="$build/lua/5.1/?.so" luajit -e '
     if s.auth_derived then print(s.name) end
   end' >"$work/auth_derived.txt"
 
+examples=()
 failures=0
 while IFS= read -r line || [ -n "$line" ]; do
   # a comment is a line whose first word starts with '#'
@@ -137,6 +158,17 @@ while IFS= read -r line || [ -n "$line" ]; do
     ;;
   expect-start-fails)
     start_expected_to_fail=1
+    ;;
+  redis)
+    aw_redis_start
+    export AW_RSPAMD_KEEP_MODULES="${AW_RSPAMD_KEEP_MODULES:-} ratelimit greylist"
+    ;;
+  example)
+    [ -f "$AW_SRC/examples/rspamd/${w[1]}" ] || { echo "no example ${w[1]} in examples/rspamd" >&2; exit 2; }
+    examples+=("${w[1]} ${w[2]}")
+    ;;
+  selector-probe)
+    examples+=("../../tests/integration/lib/selector_probe.lua local.d/rspamd.lua")
     ;;
   scan)
     start_services

@@ -200,5 +200,76 @@ check(awc.is_map_url('file:///etc/x.map') and awc.is_map_url('https://h/x') and 
 check(awc.cap('a\nb' .. string.rep('x', 300), 10) == 'a bxxxxxxx...', 'cap', awc.cap('a\nb' .. string.rep('x', 300), 10))
 
 
+-- authweight_verdict: the results read back from the Authentication-Results
+-- value the core renders (quoted strings and comments may hold ';' and
+-- 'method='), and the selectors over a task that holds the plugin's facts.
+local awv = require 'authweight_verdict'
+local ar = awv.parse_authentication_results(
+    'authweight; spf=pass smtp.mailfrom=friend@example.org; sender-id=pass header.from=friend@example.org; '
+    .. 'dkim=fail reason="body hash; dmarc=pass (x)" header.d=example.org header.s=sel1 header.a=rsa-sha256; '
+    .. 'dkim=pass (no alignment credit) header.d=list.example header.s=s2; '
+    .. 'dmarc=pass (p=reject pct=50) header.from=example.org; arc=fail reason="cv=fail"')
+check(ar.spf.result == 'pass' and ar.spf.domain == 'example.org' and ar.spf.identity == 'mailfrom', 'A-R spf', describe(ar.spf))
+check(ar.senderid.result == 'pass' and ar.senderid.pra == 'friend@example.org', 'A-R sender-id', describe(ar.senderid))
+check(#ar.dkim == 2 and ar.dkim[1].result == 'fail' and ar.dkim[1].domain == 'example.org'
+    and ar.dkim[1].algorithm == 'rsa-sha256' and ar.dkim[2].result == 'pass' and ar.dkim[2].selector == 's2',
+    'A-R dkim, a quoted reason holding ";" and "dmarc=" is one value', describe(ar.dkim))
+check(ar.dmarc.result == 'pass' and ar.dmarc.policy == 'reject' and ar.dmarc.from_domain == 'example.org',
+    'A-R dmarc with its policy comment', describe(ar.dmarc))
+check(ar.arc and ar.arc.result == 'fail', 'A-R arc', describe(ar.arc))
+local helo = awv.parse_authentication_results('authweight; spf=none smtp.helo=mail.example.org')
+check(helo.spf.identity == 'helo' and helo.spf.domain == 'mail.example.org' and helo.senderid == nil
+    and #helo.dkim == 0 and helo.dmarc == nil, 'A-R without a message', describe(helo))
+
+local nosig = awv.parse_authentication_results('authweight; spf=pass smtp.mailfrom=a@example.org; sender-id=none; '
+    .. 'dkim=none; dmarc=fail (p=none) header.from=example.org')
+check(#nosig.dkim == 0 and nosig.dkim_none and nosig.senderid.result == 'none' and nosig.dmarc.policy == 'none',
+    'A-R dkim=none: no signature entry', describe(nosig))
+
+local function fake_task(facts)
+  local cache = { authweight_verdict = facts }
+  return {
+    cache_get = function(_, k) return cache[k] end,
+    cache_set = function(_, k, v) cache[k] = v end,
+    get_symbols = function() return { 'AUTHW_ALIGNED', 'R_SPF_ALLOW' }, { -1.0, -0.2 } end,
+    get_symbol = function(_, n) return { { options = { n == 'AUTHW_ALIGNED' and 'example.org' or nil } } } end,
+  }
+end
+local sel = awv.selectors
+local empty = fake_task(nil)
+for name, s in pairs(sel) do
+  check(s.get_value(empty, {}) == nil, name .. ' returns nothing without facts')
+  check(type(s.description) == 'string' and #s.description > 40, name .. ' is described')
+end
+check(awv.verdict(empty) == nil, 'no verdict without facts')
+local t = fake_task({ aligned = 'example.org', ids = { 'example.org' }, reasons = { AUTHW_ALIGNED = 'aligned' },
+  tls = { 'TLSv1.3', nil, 'mta' }, score = -1.5,
+  ar = 'authweight; spf=pass smtp.mailfrom=a@example.org; sender-id=none; dkim=pass header.d=example.org; '
+    .. 'dkim=pass header.d=other.example; dmarc=pass header.from=example.org' })
+local v = sel.authweight_identity.get_value(t, {})
+check(type(v) == 'table' and v[1] == 'example.org', 'authweight_identity', describe(v))
+check(sel.authweight_aligned.get_value(t, {}) == 'example.org', 'authweight_aligned')
+v = sel.authweight_result.get_value(t, {})
+check(describe(v) == describe({ 'spf:pass', 'senderid:none', 'dkim:pass', 'dmarc:pass' }),
+    'authweight_result: one per method, one per distinct DKIM result', describe(v))
+check(describe(sel.authweight_result.get_value(t, { 'dkim' })) == describe({ 'dkim:pass' }), "authweight_result('dkim')")
+check(sel.authweight_result.get_value(t, { 'arc' }) == nil, "authweight_result('arc') without ARC: nothing")
+check(sel.authweight_result.get_value(t, { 'bogus' }) == nil, 'an unknown method: nothing')
+check(sel.authweight_tls.get_value(t, {}) == 'TLSv1.3:mta', 'authweight_tls')
+check(sel.authweight_tls.get_value(t, { 'cipher' }) == nil, "authweight_tls('cipher') unknown: nothing")
+check(sel.authweight_tls.get_value(t, { 'source' }) == 'mta', "authweight_tls('source')")
+local unaligned = fake_task({ aligned = false, ids = {},
+  ar = 'authweight; spf=fail smtp.mailfrom=a@example.org; sender-id=fail header.from=a@example.org; dkim=none' })
+check(describe(sel.authweight_result.get_value(unaligned, {})) == describe({ 'spf:fail', 'senderid:fail', 'dkim:none' }),
+    'authweight_result of a message without DKIM signature', describe(sel.authweight_result.get_value(unaligned, {})))
+check(#awv.verdict(unaligned).dkim == 0, 'the verdict of a message without DKIM signature: dkim is empty')
+check(sel.authweight_aligned.get_value(unaligned, {}) == nil and sel.authweight_identity.get_value(unaligned, {}) == nil
+    and sel.authweight_tls.get_value(unaligned, {}) == nil, 'a forger: no identity, no aligned domain, no TLS')
+v = awv.verdict(t)
+check(v and v.aligned == 'example.org' and v.spf.result == 'pass' and #v.dkim == 2 and v.score == -1.5
+    and v.tls.version == 'TLSv1.3' and v.tls.source == 'mta' and #v.symbols == 1 and v.symbols[1].name == 'AUTHW_ALIGNED'
+    and v.symbols[1].score == -1.0 and v.symbols[1].reason == 'aligned' and v.identities[1] == 'example.org',
+    'the verdict table', describe(v))
+
 print(string.format('plugin lib: %d passed, %d failed', passed, failed))
 os.exit(failed == 0 and 0 or 1)

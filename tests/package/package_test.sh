@@ -134,7 +134,9 @@ done
 # DESIGN.md's installed layout, and what Debian wants beside it.
 layout=(
   /usr/share/rspamd/plugins/authweight.lua
+  /usr/share/rspamd/plugins/authweight_selectors.lua
   /usr/share/rspamd/lualib/authweight_common.lua
+  /usr/share/rspamd/lualib/authweight_verdict.lua
   /usr/lib/x86_64-linux-gnu/lua/5.1/authweight_core.so
   /usr/lib/x86_64-linux-gnu/lua/5.4/authweight_core.so
   /etc/rspamd/modules.d/authweight.conf
@@ -144,6 +146,8 @@ layout=(
   /usr/share/doc/authweight/changelog.Debian.gz
   /usr/share/doc/authweight/examples/lua54/score.lua
   /usr/share/doc/authweight/examples/config.json
+  /usr/share/doc/authweight/examples/rspamd/rspamd.local.lua
+  /usr/share/doc/authweight/examples/rspamd/ratelimit.conf
   /usr/share/doc/authweight/examples/messages/zone.json
   /usr/share/authweight/schemas/authweight.schema.json
   /usr/lib/x86_64-linux-gnu/libauthweight.so.0

@@ -108,7 +108,7 @@ fi
 echo 'debug_modules = ["authweight"];' >"$AW_CONF/local.d/logging.inc"
 # Two normal workers share the store.
 printf 'bind_socket = "127.0.0.1:%s";\ncount = 2;\n' "$AW_RSPAMD_PORT" >"$AW_CONF/override.d/worker-normal.inc"
-[ -n "${AW_DEV_PLUGIN:-}" ] && ln -sf "$AW_DEV_PLUGIN" "$AW_CONF/plugins.d/authweight.lua"
+[ -n "${AW_DEV_PLUGIN:-}" ] && ln -sf "$AW_DEV_PLUGIN" "$AW_CONF/plugins/authweight.lua"
 aw_rspamd_start
 RSPAMD_PID=${AW_PIDS[-1]}
 

@@ -11,6 +11,7 @@
 #        conf, db and log under $AW_DIR/NAME; AW_RSPAMD_PORT is per start)
 #   aw_scan NAME MESSAGE [ip=..] [helo=..] [hostname=..] [from=..] [rcpt=..]
 #           [user=..] [tls_version=..] [tls_cipher=..]   -> $AW_DIR/results/NAME.json
+#   aw_redis_start                       # redis-server on loopback: AW_REDIS_PORT
 #   aw_zone_add ZONE NAME TYPE VALUE     # one more record in a zone file
 #   aw_corpus_make DIR COUNT             # lib/corpus.py's load corpus, DKIM-signed
 #   aw_bench_start WORKDIR BUILD_DIR COUNT  # the benchmarks' environment, corpus, DNS
@@ -178,6 +179,22 @@ aw_dns_start() {
   aw_die "unbound did not start"
 }
 
+# ---- Redis --------------------------------------------------------------------------
+
+# A redis-server on a free loopback port, nothing saved: AW_REDIS_PORT.
+aw_redis_start() {
+  command -v redis-server >/dev/null || aw_die "redis-server is not installed (tests/lib/deps.sh)"
+  AW_REDIS_PORT=$(aw_free_port)
+  [ -n "$AW_REDIS_PORT" ] || aw_die "no free port for redis-server"
+  aw_spawn redis redis-server --port "$AW_REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+    --dir "$AW_DIR"
+  for _ in $(seq 1 50); do
+    redis-cli -p "$AW_REDIS_PORT" ping 2>/dev/null | grep -q PONG && return 0
+    sleep 0.1
+  done
+  aw_die "redis-server did not start"
+}
+
 # ---- rspamd ----------------------------------------------------------------------
 
 # Build the private LOCAL_CONFDIR: the given local.d directories (copied in
@@ -192,7 +209,7 @@ aw_rspamd_home() {
 aw_rspamd_prepare() {
   local conf d f
   conf=$(aw_rspamd_home)/conf
-  mkdir -p "$conf/local.d" "$conf/override.d" "$conf/plugins.d"
+  mkdir -p "$conf/local.d" "$conf/override.d"
   for d in "$@"; do
     [ -d "$d" ] || continue
     for f in "$d"/*; do
@@ -230,8 +247,17 @@ aw_rspamd_prepare() {
     case " ${AW_RSPAMD_KEEP_MODULES:-} " in *" $f "*) continue ;; esac
     [ -e "$conf/override.d/$f.conf" ] || echo 'enabled = false;' >"$conf/override.d/$f.conf"
   done
-  # AW_PLUGIN: another plugin in authweight.lua's place (tests/bench/symbols_floor.lua)
-  ln -sf "${AW_PLUGIN:-$AW_SRC/lua/authweight.lua}" "$conf/plugins.d/authweight.lua"
+  # The plugins where the package puts them, among rspamd's own, so that
+  # rspamd loads them in the same (alphabetical) order: authweight_selectors
+  # before multimap, ratelimit and settings, which compile their selectors
+  # as they load. AW_PLUGIN: another plugin in authweight.lua's place
+  # (tests/bench/symbols_floor.lua).
+  mkdir -p "$conf/plugins"
+  for f in /usr/share/rspamd/plugins/*.lua; do
+    ln -sf "$f" "$conf/plugins/"
+  done
+  ln -sf "${AW_PLUGIN:-$AW_SRC/lua/authweight.lua}" "$conf/plugins/authweight.lua"
+  ln -sf "$AW_SRC/lua/authweight_selectors.lua" "$conf/plugins/authweight_selectors.lua"
   printf '.include "%s/lua/authweight.conf"\n' "$AW_SRC" >"$conf/rspamd.conf.local"
   AW_CONF=$conf
 }
@@ -245,7 +271,7 @@ aw_rspamd_start() {
     LUA_PATH="$AW_SRC/lua/lib/?.lua;;" \
     LUA_CPATH="$AW_BUILD/lua/5.1/?.so;;" \
     rspamd -f -u root -g root -i -c /etc/rspamd/rspamd.conf \
-    --var LOCAL_CONFDIR="$home/conf" --var DBDIR="$home/db" \
+    --var LOCAL_CONFDIR="$home/conf" --var DBDIR="$home/db" --var PLUGINSDIR="$home/conf/plugins" \
     --var RUNDIR="$home/run/rspamd" --var LOGDIR="$home/log"
   for i in $(seq 1 1800); do
     if aw_rspamd_ping; then
