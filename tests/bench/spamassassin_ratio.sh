@@ -92,15 +92,21 @@ for mode in off on; do
   spamc -d 127.0.0.1 -p "${port[$mode]}" -K >/dev/null 2>&1 || aw_die "spamd ($mode) does not answer"
 done
 
-# CPU time (clock ticks) of MODE's spamd: the master and its children.
+# CPU time (clock ticks) of MODE's spamd: the master and its children
+# (utime, stime of each; the master's cutime, cstime hold children it
+# reaped). Only their own stat files are read: a scan of all of /proc
+# meets processes that vanish under it.
 cpu_ticks() {
-  local master
+  local master p f t=0
   master=$(cat "$AW_DIR/run/spamd-$1.pid")
-  # utime, stime of each; the master's cutime, cstime hold children it reaped.
-  awk -v m="$master" '{ sub(/^[0-9]+ \(.*\) /, "") }
-                      $2 == m { t += $12 + $13 }
-                      FILENAME == "/proc/" m "/stat" { t += $12 + $13 + $14 + $15 }
-                      END { print t + 0 }' /proc/[0-9]*/stat 2>/dev/null
+  for p in "$master" $(pgrep -P "$master"); do
+    f=$(sed 's/^[0-9]* (.*) //' "/proc/$p/stat" 2>/dev/null) || continue
+    # shellcheck disable=SC2086
+    set -- $f
+    t=$((t + ${12} + ${13}))
+    [ "$p" = "$master" ] && t=$((t + ${14} + ${15}))
+  done
+  echo "$t"
 }
 
 # One pass of the corpus through MODE: CPU seconds a message, spamd's own
