@@ -299,7 +299,7 @@ sub _tls_from_received {
     $rcvd =~ s/\s+/ /g;
     return ($1, $2) if $rcvd =~ /\(using (TLSv?[\d.]+|SSLv3) with cipher ([A-Za-z0-9_-]+)/;
     return ($1, $2) if $rcvd =~ /\(version=(TLSv?[\d._]+)\s+cipher=([A-Za-z0-9_-]+)/;
-    return ('TLS', undef) if $rcvd =~ /\bwith (?:UTF8)?ESMTPS A?\b|\bwith (?:UTF8)?ESMTPSA?\b/i;
+    return ('TLS', undef) if $rcvd =~ /\bwith (?:UTF8)?ESMTPSA?\b/i;
     return ();
   }
   return ();
@@ -524,6 +524,19 @@ sub _finish {
   _eval_free($ev);
   $st->{ev} = undef;
   $pms->rule_ready($_) for grep { !$hit{$_} } keys %DEFAULT_SCORE;
+  return;
+}
+
+# An evaluation SpamAssassin never let finish (a short-circuit, a time
+# limit, an error in another plugin) is freed with the message.
+sub per_msg_finish {
+  my ($self, $opts) = @_;
+  my $st = $opts->{permsgstatus}->{authweight};
+  if ($st && $st->{ev}) {
+    _eval_free($st->{ev});
+    $st->{ev} = undef;
+    $st->{done} = 1;
+  }
   return;
 }
 
