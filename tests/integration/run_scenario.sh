@@ -66,7 +66,6 @@ msg_path() {
   if [ -e "$work/$1" ]; then echo "$work/$1"; else echo "$scenario/$1"; fi
 }
 
-add_zone_record() { aw_zone_add "$work/zone.json" "$@"; } # NAME TYPE VALUE
 
 rspamd_up=0
 start_expected_to_fail=0
@@ -103,11 +102,7 @@ start_services() {
     "$AW_SRC/schemas/authweight.schema.json" >"$work/config.json" || true
 }
 
-# The contract's authentication-derived symbols, from the module itself.
-LUA_CPATH="$build/lua/5.1/?.so" luajit -e '
-  for _, s in ipairs(require("authweight_core").symbols()) do
-    if s.auth_derived then print(s.name) end
-  end' >"$work/auth_derived.txt"
+aw_auth_derived "$build" >"$work/auth_derived.txt"
 
 examples=()
 failures=0
@@ -117,24 +112,8 @@ while IFS= read -r line || [ -n "$line" ]; do
   [ ${#w[@]} -gt 0 ] && [ "${w[0]:0:1}" = "#" ] && continue
   [ ${#w[@]} -eq 0 ] && continue
   case "${w[0]}" in
-  dkim)
-    key=$work/keys/${w[1]}_${w[2]}.pem
-    record=$("$AW_PYTHON" "$lib/dkim_sign.py" keygen "$key" ${w[3]:+"${w[3]}"})
-    add_zone_record "${w[2]}._domainkey.${w[1]}" TXT "$record"
-    ;;
-  sign)
-    "$AW_PYTHON" "$lib/dkim_sign.py" sign "$work/keys/${w[3]}_${w[4]}.pem" "${w[3]}" "${w[4]}" \
-      <"$(msg_path "${w[2]}")" >"$work/${w[1]}"
-    ;;
-  footer)
-    { cat "$(msg_path "${w[2]}")"; printf '%s\n' "${w[*]:3}"; } >"$work/${w[1]}"
-    ;;
-  arc)
-    "$AW_PYTHON" "$lib/dkim_sign.py" arc "$work/keys/${w[3]}_${w[4]}.pem" "${w[3]}" "${w[4]}" "${w[5]}" \
-      "${w[*]:6}" <"$(msg_path "${w[2]}")" >"$work/${w[1]}"
-    ;;
-  gen)
-    "$AW_PYTHON" "$lib/gen_message.py" "${w[2]}" >"$work/${w[1]}"
+  dkim | sign | footer | arc | gen)
+    aw_message_directive "$work" msg_path "${w[@]}"
     ;;
   write)
     mkdir -p "$(dirname "$work/${w[1]}")"

@@ -9,7 +9,8 @@
 # the test's local.cf) and scenario.txt, with the directives of the rspamd
 # scenarios (tests/integration/run_scenario.sh) that make sense here:
 #
-#   dkim DOMAIN SELECTOR [BITS] | sign OUT IN DOMAIN SELECTOR | gen OUT KIND
+#   dkim DOMAIN SELECTOR [BITS] | sign OUT IN DOMAIN SELECTOR | gen OUT KIND |
+#   footer OUT IN TEXT... | arc OUT IN DOMAIN SELECTOR MODE RESULTS...
 #   scan NAME MESSAGE [fact=value ...]   facts: ip helo hostname from rcpt user
 #                                        tls_version tls_cipher; they become the
 #                                        Return-Path and the Received header the
@@ -51,10 +52,7 @@ sa_trust_symbols='["USER_IN_WELCOMELIST", "USER_IN_DEF_WELCOMELIST", "USER_IN_SP
   "USER_IN_DKIM_WELCOMELIST", "USER_IN_DEF_SPF_WL", "USER_IN_DEF_DKIM_WL", "SPF_PASS", "SPF_HELO_PASS",
   "DKIM_VALID", "DKIM_VALID_AU", "DKIM_VALID_EF", "DMARC_PASS", "ARC_VALID"]'
 echo "{\"trust_budget\": 6, \"trust_symbols\": $sa_trust_symbols}" >"$work/config.json"
-LUA_CPATH="$build/lua/5.1/?.so" luajit -e '
-  for _, s in ipairs(require("authweight_core").symbols()) do
-    if s.auth_derived then print(s.name) end
-  end' >"$work/auth_derived.txt"
+aw_auth_derived "$build" >"$work/auth_derived.txt"
 
 sa_up=0
 start_services() {
@@ -129,16 +127,8 @@ while IFS= read -r line || [ -n "$line" ]; do
   [ ${#w[@]} -gt 0 ] && [ "${w[0]:0:1}" = "#" ] && continue
   [ ${#w[@]} -eq 0 ] && continue
   case "${w[0]}" in
-  dkim)
-    record=$("$AW_PYTHON" "$lib/dkim_sign.py" keygen "$work/keys/${w[1]}_${w[2]}.pem" ${w[3]:+"${w[3]}"})
-    aw_zone_add "$work/zone.json" "${w[2]}._domainkey.${w[1]}" TXT "$record"
-    ;;
-  sign)
-    "$AW_PYTHON" "$lib/dkim_sign.py" sign "$work/keys/${w[3]}_${w[4]}.pem" "${w[3]}" "${w[4]}" \
-      <"$(msg_path "${w[2]}")" >"$work/${w[1]}"
-    ;;
-  gen)
-    "$AW_PYTHON" "$lib/gen_message.py" "${w[2]}" >"$work/${w[1]}"
+  dkim | sign | gen | footer | arc)
+    aw_message_directive "$work" msg_path "${w[@]}"
     ;;
   scan)
     start_services

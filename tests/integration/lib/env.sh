@@ -13,6 +13,8 @@
 #           [user=..] [tls_version=..] [tls_cipher=..]   -> $AW_DIR/results/NAME.json
 #   aw_redis_start                       # redis-server on loopback: AW_REDIS_PORT
 #   aw_zone_add ZONE NAME TYPE VALUE     # one more record in a zone file
+#   aw_message_directive WORK FIND D ARGS  # a scenario's dkim, sign, footer, arc, gen
+#   aw_auth_derived BUILD_DIR            # the contract's authentication-derived symbols
 #   aw_corpus_make DIR COUNT             # lib/corpus.py's load corpus, DKIM-signed
 #   aw_bench_start WORKDIR BUILD_DIR COUNT  # the benchmarks' environment, corpus, DNS
 #   aw_bench_conf DIR MODE               # the benchmarks' authweight.conf (off, native, rspamd, floor)
@@ -94,6 +96,47 @@ zone.setdefault(name, []).append([rtype, value])
 with open(path, "w") as f:
     json.dump(zone, f, indent=1)
 EOF
+}
+
+# The directives both scenario runners share (tests/integration and
+# tests/spamassassin run_scenario.sh): making keys, signatures, seals and
+# messages in WORK (its keys/ and zone.json); FIND is the runner's function
+# that finds a message in WORK or the scenario. Returns 1 for any other
+# directive, which is the runner's.
+aw_message_directive() { # WORK FIND DIRECTIVE ARGS...
+  local work=$1 find=$2 record
+  shift 2
+  local w=("$@")
+  case "${w[0]}" in
+  dkim)
+    record=$("$AW_PYTHON" "$AW_LIB/dkim_sign.py" keygen "$work/keys/${w[1]}_${w[2]}.pem" ${w[3]:+"${w[3]}"})
+    aw_zone_add "$work/zone.json" "${w[2]}._domainkey.${w[1]}" TXT "$record"
+    ;;
+  sign)
+    "$AW_PYTHON" "$AW_LIB/dkim_sign.py" sign "$work/keys/${w[3]}_${w[4]}.pem" "${w[3]}" "${w[4]}" \
+      <"$("$find" "${w[2]}")" >"$work/${w[1]}"
+    ;;
+  footer)
+    { cat "$("$find" "${w[2]}")"; printf '%s\n' "${w[*]:3}"; } >"$work/${w[1]}"
+    ;;
+  arc)
+    "$AW_PYTHON" "$AW_LIB/dkim_sign.py" arc "$work/keys/${w[3]}_${w[4]}.pem" "${w[3]}" "${w[4]}" "${w[5]}" \
+      "${w[*]:6}" <"$("$find" "${w[2]}")" >"$work/${w[1]}"
+    ;;
+  gen)
+    "$AW_PYTHON" "$AW_LIB/gen_message.py" "${w[2]}" >"$work/${w[1]}"
+    ;;
+  *) return 1 ;;
+  esac
+}
+
+# The contract's authentication-derived symbols, from the module itself
+# (lib/check.py's trust-budget check).
+aw_auth_derived() { # BUILD_DIR
+  LUA_CPATH="$1/lua/5.1/?.so" luajit -e '
+    for _, s in ipairs(require("authweight_core").symbols()) do
+      if s.auth_derived then print(s.name) end
+    end'
 }
 
 # The load corpus of lib/corpus.py in DIR (COUNT messages, facts.jsonl,
