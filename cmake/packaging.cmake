@@ -158,7 +158,9 @@ set(CPACK_DEBIAN_RUNTIME_PACKAGE_DEPENDS "${AUTHWEIGHT_DEB_LIBRARY} (= ${AUTHWEI
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "${AUTHWEIGHT_DEB_LIBRARY} (= ${AUTHWEIGHT_DEB_VERSION})")
 set(CPACK_DEBIAN_SPAMASSASSIN_PACKAGE_DEPENDS
     "${AUTHWEIGHT_DEB_LIBRARY} (= ${AUTHWEIGHT_DEB_VERSION}), spamassassin (>= 4.0), libffi-platypus-perl (>= 2.00)")
-set(CPACK_DEBIAN_RUNTIME_PACKAGE_SUGGESTS "lua5.4")
+# The Lua 5.4 module takes and gives JSON text: lua-cjson encodes and
+# decodes it (examples/lua54/score.lua).
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_SUGGESTS "lua5.4, lua-cjson")
 # The library package: a shlibs file (what dpkg-shlibdeps of other
 # packages reads) and libc's ldconfig trigger.
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)

@@ -86,13 +86,13 @@ local opts = rspamd_config:get_all_opt(N) or {}
 rspamd_logger.infox(rspamd_config, '%s: config section %s', N, ucl.to_format(opts, 'json-compact'))
 -- The library checks the section (naming the key it rejects) and fills in
 -- the schema's defaults: settings are what it runs with.
-local ctx, ctx_err = core.new(awc.ucl_lists(core.schema_table(), opts))
+local ctx, ctx_err = core.new(awc.encode(awc.ucl_lists(awc.decode(core.schema()), opts)))
 if not ctx then
   rspamd_logger.errx(rspamd_config, 'invalid %s config: %s; module disabled', N, ctx_err)
   lua_util.disable_module(N, 'config')
   return
 end
-local settings = ctx:config()
+local settings = awc.decode(ctx:config())
 
 -- Lists that may name maps (file://, http(s)://): their entries are loaded
 -- by rspamd and given to the core with the list's other entries.
@@ -136,7 +136,7 @@ local function split_valid(key, list, bad)
   if #bad > MAX_BAD_MAP_ENTRIES or #list == 0 then
     return {}
   end
-  if core.new({ [key] = list }) then
+  if core.new(awc.encode({ [key] = list })) then
     return list
   end
   if #list == 1 then
@@ -186,7 +186,7 @@ local function rebuild_context()
     counts[#counts + 1] = string.format('%s: %d from maps, %d from the config', MAP_NAMES[key], #good,
         #static_entries[key])
   end
-  local new_ctx, new_err = core.new(conf)
+  local new_ctx, new_err = core.new(awc.encode(conf))
   if not new_ctx then
     rspamd_logger.errx(rspamd_config, '%s: maps not applied: %s', N, awc.cap(new_err, 300))
     return
@@ -248,25 +248,6 @@ do
 end
 
 -- ---- facts from the task ------------------------------------------------------
-
--- The core reads the message straight from rspamd's text object, without
--- copying it into a Lua string first, once it has checked the object's
--- layout on a text of known content; otherwise the text is copied.
-local texts_in_place = false
-do
-  local text_ok, rspamd_text = pcall(require, 'rspamd_text')
-  if text_ok and type(rspamd_text) == 'table' and rspamd_text.fromstring then
-    local probe = 'authweight: a text of known content'
-    texts_in_place = core.accept_text(rspamd_text.fromstring(probe), probe)
-  end
-end
-
-local function task_text(t)
-  if t == nil or texts_in_place then
-    return t
-  end
-  return tostring(t)
-end
 
 local function request_header(task, name)
   local h = task:get_request_header(name)
@@ -435,25 +416,37 @@ local function gather_facts(task)
     rcpt = envelope_rcpts(task),
   }
   tls_facts(task, facts)
+  local message
   if settings.auth_source == 'rspamd' and not task:get_header('ARC-Seal') then
     -- DKIM is rspamd's: the header block is all the core reads (a message
     -- whose header block ends without an empty line has an empty body).
     -- An ARC chain is the core's to verify, and its AMS signs the body.
-    facts.message = task_text(task:get_raw_headers())
+    message = task:get_raw_headers()
     rspamd_results(task, facts)
   elseif settings.auth_source == 'rspamd' then
-    facts.message = task_text(task:get_content())
+    message = task:get_content()
     rspamd_results(task, facts)
   else
-    facts.message = task_text(task:get_content())
+    message = task:get_content()
   end
-  return facts
+  return facts, message
+end
+
+-- A new evaluation of the task's facts (as JSON) and message, read in
+-- place from rspamd's text (its pointer and length: the task owns the
+-- bytes, and the core copies what it keeps). Returns the facts too.
+local function evaluate(task)
+  local facts, text = gather_facts(task)
+  if text then
+    return facts, ctx:evaluate(awc.encode(facts), text:ptr(), text:len())
+  end
+  return facts, ctx:evaluate(awc.encode(facts))
 end
 
 -- ---- results ---------------------------------------------------------------------
 
 -- The contract's symbols with their default scores (registered below).
-local SYMBOL_DEFS = core.symbols()
+local SYMBOL_DEFS = awc.decode(core.symbols())
 
 -- A symbol's weight is its score in the verdict over its contract default:
 -- 1, except where the policy scales a symbol (AUTHW_REP_* by the identity's
@@ -650,8 +643,7 @@ local function run(task, ev, on_done)
 end
 
 local function authweight_callback(task)
-  local facts = gather_facts(task)
-  local ev, ev_err = ctx:evaluate(facts)
+  local facts, ev, ev_err = evaluate(task)
   if not ev then
     rspamd_logger.infox(task, '%s: message not evaluated: %s', N, awc.cap(ev_err, 300))
     return
@@ -737,7 +729,7 @@ local function learn_explicit(task, is_spam, is_unlearn)
   end
   task:cache_set('authweight_learning', true)
   local verdict = is_spam and 'spam' or 'ham'
-  local ev, ev_err = ctx:evaluate(gather_facts(task))
+  local _, ev, ev_err = evaluate(task)
   if not ev then
     rspamd_logger.infox(task, '%s: message not learned: %s', N, awc.cap(ev_err, 300))
     return
@@ -878,9 +870,8 @@ end
 register_rule_dependencies()
 
 rspamd_logger.infox(rspamd_config, '%s %s: %s whitelist entries and %s maps, %s protected domains, '
-    .. 'trust budget %s, auth_source %s, messages %s', N, core.version, #static_whitelist, #map_urls.whitelist,
-    #settings.protected_domains, settings.trust_budget, settings.auth_source,
-    texts_in_place and 'read in place' or 'copied')
+    .. 'trust budget %s, auth_source %s', N, core.version, #static_whitelist, #map_urls.whitelist,
+    #settings.protected_domains, settings.trust_budget, settings.auth_source)
 
 if reputation then
   reputation:register({

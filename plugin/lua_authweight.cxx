@@ -1,25 +1,23 @@
 // Lua C module authweight_core, for LuaJIT 2.1 (the Lua 5.1 API, rspamd)
 // and Lua 5.4, from this one file.
 //
-// It speaks only the C ABI of authweight.h (libauthweight): tables go in
-// as the ABI's JSON documents (config, facts, reputation counts), the
-// message as its bytes, read in place from an rspamd text; the verdict
-// comes out through the ABI's accessors. Rules kept here (STYLE.md §3):
+// It speaks only the C ABI of authweight.h (libauthweight), and passes
+// that ABI's JSON documents through as strings: config, facts and
+// reputation counts go in as JSON text, and the report, the effective
+// config, the symbol table and reputation counts come out as JSON text.
+// The host encodes and decodes them with its own JSON library (rspamd's
+// ucl, lua-cjson), so this module has no serializer of its own. The
+// message goes in as a string, or as a pointer and length the host owns
+// (rspamd's text:ptr()), read in place; the verdict comes out through the
+// ABI's accessors. Rules kept here (STYLE.md §3):
 //  - bad arguments raise (luaL_check*, "attempt to use a closed ... handle");
 //    failures that depend on the data return nil, msg, code;
 //  - a userdata gets its __gc before the native handle is acquired;
 //  - no Lua function has a C++ object with a destructor alive in its frame,
-//    because Lua 5.4 built as C unwinds with longjmp. Text built here lives
-//    in "authweight.buffer" userdata and parsed JSON in "authweight.json"
-//    userdata, which the collector frees; the JSON parser runs in a
-//    noexcept helper that calls no Lua API.
-//
-// Lua tables are written as JSON by a small serializer, the binding's one.
-// An empty table is written {}; the library reads {} as [] where it wants
-// an array.
+//    because Lua 5.4 built as C unwinds with longjmp. Text the library
+//    allocates is held by an "authweight.buffer" userdata, which the
+//    collector frees, until Lua has its copy.
 #include "authweight.h"
-
-#include <nlohmann/json.hpp>
 
 extern "C" {
 #include <lauxlib.h>
@@ -27,14 +25,10 @@ extern "C" {
 }
 
 #include <algorithm>
-#include <charconv>
 #include <climits>
 #include <cmath>
-#include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <new>
 
 #define AW_EXPORT __attribute__((visibility("default")))
 
@@ -47,26 +41,18 @@ size_t aw_rawlen(lua_State *L, int idx)
 {
     return lua_objlen(L, idx);
 }
-int aw_absindex(lua_State *L, int idx)
-{
-    return (idx > 0 || idx <= LUA_REGISTRYINDEX) ? idx : lua_gettop(L) + idx + 1;
-}
 #else
 size_t aw_rawlen(lua_State *L, int idx)
 {
     return static_cast<size_t>(lua_rawlen(L, idx));
 }
-int aw_absindex(lua_State *L, int idx)
-{
-    return lua_absindex(L, idx);
-}
 #endif
 
-/** Pop the value on top and make it the link of the userdata at `idx`
- *  (uservalue in 5.2+, a one-element environment table in 5.1). */
+/** Pop the value on top and make it the link of the userdata at stack
+ *  slot `idx` (> 0): uservalue in 5.2+, a one-element environment table
+ *  in 5.1. */
 void set_link(lua_State *L, int idx)
 {
-    idx = aw_absindex(L, idx);
 #if LUA_VERSION_NUM < 502
     lua_createtable(L, 1, 0);
     lua_insert(L, -2);
@@ -94,114 +80,34 @@ void set_metatable(lua_State *L, const char *name)
 
 constexpr const char *CTX_MT = "authweight.ctx";
 constexpr const char *EVAL_MT = "authweight.eval";
-constexpr const char *BUF_MT = "authweight.buffer";
-constexpr const char *JSON_MT = "authweight.json";
-constexpr const char *TEXT_MT_KEY = "authweight.text_mt";
-constexpr const char *CLOSED_MSG = "attempt to use a closed authweight handle";
-constexpr int MAX_DEPTH = 32;
-constexpr size_t MAX_RECORDS = 4096;
-
-struct ctx_handle {
-    authweight_ctx *ptr;
-};
-struct eval_handle {
-    authweight_eval *ptr;
-};
-struct rep_handle {
-    authweight_rep *ptr;
-};
 constexpr const char *REP_MT = "authweight.rep";
+constexpr const char *BUF_MT = "authweight.buffer";
+constexpr const char *CLOSED_MSG = "attempt to use a closed authweight handle";
+constexpr size_t MAX_RECORDS = 4096;
+constexpr size_t MAX_MESSAGE = size_t{1} << 31;
 
-// ---- buffers owned by the collector ------------------------------------------
+// ---- text the library allocates ----------------------------------------------------
 
+/** Holds a string from the ABI (authweight_free) until the collector runs. */
 struct buffer {
     char *p;
-    size_t len;
-    size_t cap;
-    void (*release)(void *);
 };
-
-void release_malloc(void *p)
-{
-    std::free(p);
-}
-
-void release_abi(void *p)
-{
-    authweight_free(p);
-}
-
-buffer *new_buffer(lua_State *L)
-{
-    auto *b = static_cast<buffer *>(lua_newuserdata(L, sizeof(buffer)));
-    b->p = nullptr;
-    b->len = 0;
-    b->cap = 0;
-    b->release = release_malloc;
-    set_metatable(L, BUF_MT);
-    return b;
-}
 
 int buffer_gc(lua_State *L)
 {
     auto *b = static_cast<buffer *>(luaL_checkudata(L, 1, BUF_MT));
-    if (b->p != nullptr && b->release != nullptr)
-        b->release(b->p);
+    authweight_free(b->p);
     b->p = nullptr;
-    b->len = b->cap = 0;
     return 0;
 }
 
-bool buf_add(buffer *b, const void *s, size_t n) noexcept
+/** A buffer on the stack, for an ABI call to fill. */
+buffer *new_buffer(lua_State *L)
 {
-    if (n > b->cap - b->len) {
-        size_t need = b->len + n;
-        if (need < b->len)
-            return false;
-        size_t cap = b->cap != 0 ? b->cap : 256;
-        while (cap < need)
-            cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-        void *np = std::realloc(b->p, cap);
-        if (np == nullptr)
-            return false;
-        b->p = static_cast<char *>(np);
-        b->cap = cap;
-    }
-    if (n != 0)
-        std::memcpy(b->p + b->len, s, n);
-    b->len += n;
-    return true;
-}
-
-// ---- JSON text -> Lua values ----------------------------------------------------------
-//
-// The parsed document lives in a userdata ("authweight.json"), so its
-// destructor is the collector's and no C++ object with one is alive in a
-// frame a Lua error may unwind; reading it (iterators, references) needs
-// no destructor either.
-
-using json_doc = nlohmann::json;
-
-int json_gc(lua_State *L)
-{
-    auto *j = static_cast<json_doc *>(luaL_checkudata(L, 1, JSON_MT));
-    j->~json_doc();
-    new (j) json_doc(); // a second __gc (Lua 5.4's __close, then __gc) finds a null document
-    return 0;
-}
-
-/** Parse into the userdata's document. No Lua API inside.
- *  @return AUTHWEIGHT_OK, AUTHWEIGHT_E_NOMEM or AUTHWEIGHT_E_INTERNAL */
-int parse_into(json_doc *doc, const char *text, size_t len) noexcept
-{
-    try {
-        *doc = json_doc::parse(text, text + len);
-        return AUTHWEIGHT_OK;
-    } catch (const std::bad_alloc &) {
-        return AUTHWEIGHT_E_NOMEM;
-    } catch (...) {
-        return AUTHWEIGHT_E_INTERNAL;
-    }
+    auto *b = static_cast<buffer *>(lua_newuserdata(L, sizeof(buffer)));
+    b->p = nullptr;
+    set_metatable(L, BUF_MT);
+    return b;
 }
 
 int table_hint(size_t n)
@@ -209,64 +115,7 @@ int table_hint(size_t n)
     return n > 4096 ? 0 : static_cast<int>(n);
 }
 
-/** Push a JSON value; null becomes nil (an absent key or element). */
-bool push_value(lua_State *L, const json_doc &j, int depth)
-{
-    if (depth > MAX_DEPTH)
-        return false;
-    luaL_checkstack(L, 4, "authweight: JSON nested too deeply");
-    switch (j.type()) {
-    case json_doc::value_t::boolean:
-        lua_pushboolean(L, j.get<bool>() ? 1 : 0);
-        return true;
-    case json_doc::value_t::number_integer:
-        lua_pushinteger(L, static_cast<lua_Integer>(j.get<std::int64_t>()));
-        return true;
-    case json_doc::value_t::number_unsigned:
-        if (j.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX)) {
-            lua_pushinteger(L, static_cast<lua_Integer>(j.get<std::uint64_t>()));
-            return true;
-        }
-        [[fallthrough]];
-    case json_doc::value_t::number_float:
-        lua_pushnumber(L, static_cast<lua_Number>(j.get<double>()));
-        return true;
-    case json_doc::value_t::string: {
-        const auto &str = j.get_ref<const std::string &>();
-        lua_pushlstring(L, str.data(), str.size());
-        return true;
-    }
-    case json_doc::value_t::array: {
-        lua_createtable(L, table_hint(j.size()), 0);
-        int k = 0;
-        for (const auto &v : j) {
-            ++k;
-            if (v.is_null())
-                continue;
-            if (!push_value(L, v, depth + 1))
-                return false;
-            lua_rawseti(L, -2, k);
-        }
-        return true;
-    }
-    case json_doc::value_t::object:
-        lua_createtable(L, 0, table_hint(j.size()));
-        for (auto it = j.begin(); it != j.end(); ++it) {
-            if (it.value().is_null())
-                continue;
-            lua_pushlstring(L, it.key().data(), it.key().size());
-            if (!push_value(L, it.value(), depth + 1))
-                return false;
-            lua_rawset(L, -3);
-        }
-        return true;
-    default:
-        lua_pushnil(L);
-        return true;
-    }
-}
-
-// ---- failures --------------------------------------------------------------------
+// ---- failures ------------------------------------------------------------------------
 
 int push_fail(lua_State *L, const char *msg, int code)
 {
@@ -285,580 +134,177 @@ int push_abi_fail(lua_State *L, int code, char *errmsg)
     return push_fail(L, msg, code);
 }
 
-/** Parse JSON text (owned by the caller, e.g. a buffer on the stack) into
- *  a Lua value, or push nil, msg, code. */
-int push_json(lua_State *L, const char *text, size_t len)
+/** The JSON text at idx, a string or nothing (nil, none: *len is 0). */
+const char *opt_json(lua_State *L, int idx, size_t *len, const char *what)
 {
-    auto *doc = static_cast<json_doc *>(lua_newuserdata(L, sizeof(json_doc)));
-    new (doc) json_doc();
-    set_metatable(L, JSON_MT);
-    if (int rc = parse_into(doc, text, len); rc != AUTHWEIGHT_OK)
-        return push_fail(L, authweight_strerror(rc), rc);
-    if (!push_value(L, *doc, 0))
-        return push_fail(L, "authweight: JSON nested too deeply", AUTHWEIGHT_E_INTERNAL);
-    return 1;
-}
-
-// ---- Lua values -> JSON text ------------------------------------------------------
-
-struct writer {
-    lua_State *L;
-    buffer *b;
-    char path[256];
-    size_t plen;
-    char err[512];
-    int depth;
-    const char *skip; ///< a key of the outermost table left out, or nullptr
-};
-
-void put(writer &w, const char *s, size_t n)
-{
-    if (!buf_add(w.b, s, n))
-        luaL_error(w.L, "authweight: out of memory");
-}
-
-void put(writer &w, const char *s)
-{
-    put(w, s, std::strlen(s));
-}
-
-bool failf(writer &w, const char *what)
-{
-    // The path holds caller text: cap it.
-    std::snprintf(w.err, sizeof w.err, "%.*s: %s", static_cast<int>(std::min<size_t>(w.plen, 100)), w.path,
-                  what);
-    return false;
-}
-
-/** Append what fits of s to the path (it is cut, never overrun). */
-void path_append(writer &w, const char *s, size_t n)
-{
-    n = std::min(n, sizeof w.path - 1 - w.plen);
-    std::memcpy(w.path + w.plen, s, n);
-    w.plen += n;
-    w.path[w.plen] = '\0';
-}
-
-/** Append ".key" (at most 64 bytes of it) or "[i]" to the path; returns
- *  the length to restore. Every key and index of every value passes here,
- *  so no printf. */
-size_t path_key(writer &w, const char *key, size_t keylen)
-{
-    size_t old = w.plen;
-    path_append(w, ".", 1);
-    path_append(w, key, std::min<size_t>(keylen, 64));
-    return old;
-}
-
-size_t path_index(writer &w, size_t i)
-{
-    size_t old = w.plen;
-    char num[24];
-    auto res = std::to_chars(num, num + sizeof num, i);
-    path_append(w, "[", 1);
-    path_append(w, num, static_cast<size_t>(res.ptr - num));
-    path_append(w, "]", 1);
-    return old;
-}
-
-void path_restore(writer &w, size_t old)
-{
-    w.plen = old;
-    w.path[old] = '\0';
-}
-
-/** A JSON string (RFC 8259 §7); invalid UTF-8 becomes U+FFFD so the text
- *  stays valid JSON. */
-void put_string(writer &w, const char *p, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    const auto *s = reinterpret_cast<const unsigned char *>(p);
-    put(w, "\"", 1);
-    size_t i = 0;
-    while (i < n) {
-        size_t run = i;
-        while (run < n && s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' && s[run] != '\\')
-            ++run;
-        if (run > i) {
-            put(w, p + i, run - i);
-            i = run;
-            continue;
-        }
-        unsigned char c = s[i];
-        if (c < 0x80) {
-            char esc[7] = {'\\', 0, 0, 0, 0, 0, 0};
-            size_t len = 2;
-            switch (c) {
-            case '"': esc[1] = '"'; break;
-            case '\\': esc[1] = '\\'; break;
-            case '\b': esc[1] = 'b'; break;
-            case '\f': esc[1] = 'f'; break;
-            case '\n': esc[1] = 'n'; break;
-            case '\r': esc[1] = 'r'; break;
-            case '\t': esc[1] = 't'; break;
-            default:
-                esc[1] = 'u';
-                esc[2] = '0';
-                esc[3] = '0';
-                esc[4] = hex[c >> 4];
-                esc[5] = hex[c & 0xF];
-                len = 6;
-            }
-            put(w, esc, len);
-            ++i;
-            continue;
-        }
-        size_t len = authweight_utf8_sequence(p + i, n - i);
-        if (len == 0) {
-            put(w, "\xEF\xBF\xBD", 3);
-            ++i;
-        } else {
-            put(w, p + i, len);
-            i += len;
-        }
-    }
-    put(w, "\"", 1);
-}
-
-bool put_number(writer &w, int idx)
-{
-    char num[64];
-    std::to_chars_result res{};
-#if LUA_VERSION_NUM >= 503
-    if (lua_isinteger(w.L, idx)) {
-        res = std::to_chars(num, num + sizeof num, static_cast<long long>(lua_tointeger(w.L, idx)));
-        put(w, num, static_cast<size_t>(res.ptr - num));
-        return true;
-    }
-#endif
-    double d = static_cast<double>(lua_tonumber(w.L, idx));
-    if (!std::isfinite(d))
-        return failf(w, "not a finite number");
-    // Integral values print without ".0" (Lua 5.1 has only doubles).
-    if (d == std::floor(d) && std::fabs(d) < 9007199254740992.0)
-        res = std::to_chars(num, num + sizeof num, static_cast<long long>(d));
-    else
-        res = std::to_chars(num, num + sizeof num, d); // shortest round trip, no locale
-    if (res.ec != std::errc{})
-        return failf(w, "number cannot be written");
-    put(w, num, static_cast<size_t>(res.ptr - num));
-    return true;
-}
-
-bool put_value(writer &w, int idx);
-
-bool put_table(writer &w, int idx)
-{
-    lua_State *L = w.L;
-    if (w.depth >= MAX_DEPTH)
-        return failf(w, "nested too deeply (a cycle?)");
-    luaL_checkstack(L, 8, "authweight: table nested too deeply");
-
-    size_t count = 0;
-    double max_index = 0;
-    bool string_keys = false, number_keys = false;
-    lua_pushnil(L);
-    while (lua_next(L, idx) != 0) {
-        lua_pop(L, 1);
-        ++count;
-        int kt = lua_type(L, -1);
-        if (kt == LUA_TSTRING) {
-            string_keys = true;
-        } else if (kt == LUA_TNUMBER) {
-            double k = static_cast<double>(lua_tonumber(L, -1));
-            if (!(k >= 1 && k == std::floor(k))) {
-                lua_pop(L, 1);
-                return failf(w, "table key is neither a string nor an array index");
-            }
-            number_keys = true;
-            max_index = std::max(max_index, k);
-        } else {
-            lua_pop(L, 1);
-            return failf(w, "table key is neither a string nor an array index");
-        }
-    }
-    if (string_keys && number_keys)
-        return failf(w, "table mixes array and object keys");
-    if (count == 0) {
-        put(w, "{}"); // the library reads {} as [] where it wants an array
-        return true;
-    }
-
-    ++w.depth;
-    if (number_keys) {
-        if (max_index != static_cast<double>(count))
-            return failf(w, "array has holes");
-        put(w, "[", 1);
-        for (size_t i = 1; i <= count; ++i) {
-            if (i > 1)
-                put(w, ",", 1);
-            size_t old = path_index(w, i);
-            lua_rawgeti(L, idx, static_cast<int>(i));
-            bool ok = put_value(w, aw_absindex(L, -1));
-            lua_pop(L, 1);
-            if (!ok)
-                return false;
-            path_restore(w, old);
-        }
-        put(w, "]", 1);
-    } else {
-        put(w, "{", 1);
-        bool first = true;
-        lua_pushnil(L);
-        while (lua_next(L, idx) != 0) {
-            size_t klen = 0;
-            const char *k = lua_tolstring(L, -2, &klen); // a string: lua_next is safe
-            if (w.depth == 1 && w.skip != nullptr && std::strcmp(k, w.skip) == 0) {
-                lua_pop(L, 1);
-                continue;
-            }
-            if (!first)
-                put(w, ",", 1);
-            first = false;
-            put_string(w, k, klen);
-            put(w, ":", 1);
-            size_t old = path_key(w, k, klen);
-            bool ok = put_value(w, aw_absindex(L, -1));
-            lua_pop(L, 1);
-            if (!ok) {
-                lua_pop(L, 1);
-                return false;
-            }
-            path_restore(w, old);
-        }
-        put(w, "}", 1);
-    }
-    --w.depth;
-    return true;
-}
-
-bool put_value(writer &w, int idx)
-{
-    switch (lua_type(w.L, idx)) {
-    case LUA_TNIL:
-        put(w, "null");
-        return true;
-    case LUA_TBOOLEAN:
-        put(w, lua_toboolean(w.L, idx) ? "true" : "false");
-        return true;
-    case LUA_TNUMBER:
-        return put_number(w, idx);
-    case LUA_TSTRING: {
-        size_t n = 0;
-        const char *s = lua_tolstring(w.L, idx, &n);
-        put_string(w, s, n);
-        return true;
-    }
-    case LUA_TTABLE:
-        return put_table(w, idx);
-    default: {
-        char what[64];
-        std::snprintf(what, sizeof what, "cannot encode a %s", luaL_typename(w.L, idx));
-        return failf(w, what);
-    }
-    }
-}
-
-void writer_init(writer &w, lua_State *L, buffer *b, const char *root)
-{
-    w.L = L;
-    w.b = b;
-    w.plen = 0;
-    path_append(w, root, std::strlen(root));
-    w.err[0] = '\0';
-    w.depth = 0;
-    w.skip = nullptr;
-}
-
-// ---- facts -------------------------------------------------------------------------
-
-/**
- * rspamd's text objects (rspamd{text}, src/lua/lua_common.h in rspamd 3.4):
- * a userdata holding a pointer to bytes rspamd owns, their length and
- * flags. The message is read in place through one, without the copy
- * tostring() makes, once core.accept_text() has seen that layout hold for
- * a text of known content; until then only strings are accepted.
- */
-struct text_view {
-    const char *start;
-    unsigned int len;
-    unsigned int flags;
-};
-
-/** The value at idx as a text_view, if it is a userdata of that size with
- *  a metatable, which is pushed; false (nothing pushed) otherwise. */
-bool text_at(lua_State *L, int idx, text_view *t)
-{
-    if (lua_type(L, idx) != LUA_TUSERDATA || aw_rawlen(L, idx) != sizeof(text_view) ||
-        !lua_getmetatable(L, idx))
-        return false;
-    std::memcpy(t, lua_touserdata(L, idx), sizeof *t);
-    return true;
-}
-
-/** The text at idx, if its metatable is the one accept_text() accepted,
- *  at stack slot mt (0: none accepted). Raises no Lua error. */
-bool read_text(lua_State *L, int idx, int mt, const char **p, size_t *len)
-{
-    text_view t;
-    if (mt == 0 || !text_at(L, idx, &t))
-        return false;
-    bool known = lua_rawequal(L, mt, -1) != 0;
-    lua_pop(L, 1);
-    if (!known || (t.start == nullptr && t.len != 0))
-        return false;
-    *p = t.start != nullptr ? t.start : "";
-    *len = t.len;
-    return true;
-}
-
-/** core.accept_text(text, string) -> bool: read texts like `text` in place
- *  from now on, if `text` holds exactly the bytes of `string` */
-int l_accept_text(lua_State *L)
-{
-    size_t n = 0;
-    const char *s = luaL_checklstring(L, 2, &n);
-    bool ok = false;
-    text_view t;
-    if (text_at(L, 1, &t)) {
-        ok = n != 0 && t.start != nullptr && t.start != s && t.len == n && std::memcmp(t.start, s, n) == 0;
-        if (ok)
-            lua_setfield(L, LUA_REGISTRYINDEX, TEXT_MT_KEY);
-        else
-            lua_pop(L, 1);
-    }
-    lua_pushboolean(L, ok);
-    return 1;
+    *len = 0;
+    if (lua_isnoneornil(L, idx))
+        return nullptr;
+    luaL_argcheck(L, lua_type(L, idx) == LUA_TSTRING, idx, what);
+    return lua_tolstring(L, idx, len);
 }
 
 // ---- handles -----------------------------------------------------------------------
 
-ctx_handle *check_ctx(lua_State *L)
-{
-    auto *h = static_cast<ctx_handle *>(luaL_checkudata(L, 1, CTX_MT));
-    luaL_argcheck(L, h->ptr != nullptr, 1, CLOSED_MSG);
-    return h;
-}
+struct handle {
+    void *ptr;
+};
 
-eval_handle *check_eval(lua_State *L, int idx = 1)
+/** The open handle of class mt at idx; raises if it is closed. */
+template <typename T>
+T *check(lua_State *L, int idx, const char *mt)
 {
-    auto *h = static_cast<eval_handle *>(luaL_checkudata(L, idx, EVAL_MT));
+    auto *h = static_cast<handle *>(luaL_checkudata(L, idx, mt));
     luaL_argcheck(L, h->ptr != nullptr, idx, CLOSED_MSG);
+    return static_cast<T *>(h->ptr);
+}
+
+/** A new handle of class mt on the stack, its __gc in place before the
+ *  native handle is acquired into ->ptr. */
+handle *new_handle(lua_State *L, const char *mt)
+{
+    auto *h = static_cast<handle *>(lua_newuserdata(L, sizeof(handle)));
+    h->ptr = nullptr;
+    set_metatable(L, mt);
     return h;
 }
 
-int ctx_close(lua_State *L)
+template <const char *const *MT, typename T, void (*FREE)(T *)>
+int close_handle(lua_State *L)
 {
-    auto *h = static_cast<ctx_handle *>(luaL_checkudata(L, 1, CTX_MT));
-    authweight_ctx_free(h->ptr);
+    auto *h = static_cast<handle *>(luaL_checkudata(L, 1, *MT));
+    FREE(static_cast<T *>(h->ptr));
     h->ptr = nullptr;
     return 0;
 }
 
-int ctx_tostring(lua_State *L)
+template <const char *const *MT>
+int handle_tostring(lua_State *L)
 {
-    auto *h = static_cast<ctx_handle *>(luaL_checkudata(L, 1, CTX_MT));
+    auto *h = static_cast<handle *>(luaL_checkudata(L, 1, *MT));
     if (h->ptr != nullptr)
-        lua_pushfstring(L, "%s (%p)", CTX_MT, static_cast<void *>(h));
+        lua_pushfstring(L, "%s (%p)", *MT, static_cast<void *>(h));
     else
-        lua_pushfstring(L, "%s (closed)", CTX_MT);
+        lua_pushfstring(L, "%s (closed)", *MT);
     return 1;
 }
 
-int eval_close(lua_State *L)
-{
-    auto *h = static_cast<eval_handle *>(luaL_checkudata(L, 1, EVAL_MT));
-    authweight_eval_free(h->ptr);
-    h->ptr = nullptr;
-    return 0;
-}
+authweight_ctx *check_ctx(lua_State *L) { return check<authweight_ctx>(L, 1, CTX_MT); }
+authweight_eval *check_eval(lua_State *L) { return check<authweight_eval>(L, 1, EVAL_MT); }
+authweight_rep *check_rep(lua_State *L, int idx = 1) { return check<authweight_rep>(L, idx, REP_MT); }
 
-int eval_tostring(lua_State *L)
-{
-    auto *h = static_cast<eval_handle *>(luaL_checkudata(L, 1, EVAL_MT));
-    if (h->ptr != nullptr)
-        lua_pushfstring(L, "%s (%p)", EVAL_MT, static_cast<void *>(h));
-    else
-        lua_pushfstring(L, "%s (closed)", EVAL_MT);
-    return 1;
-}
+// ---- contexts and evaluations ------------------------------------------------------
 
-/** core.new([config]) -> ctx | nil, msg, code */
+/** core.new([config_json]) -> ctx | nil, msg, code */
 int l_new(lua_State *L)
 {
-    int t = lua_type(L, 1);
-    luaL_argcheck(L, t == LUA_TNONE || t == LUA_TNIL || t == LUA_TTABLE || t == LUA_TSTRING, 1,
-                  "config table, JSON string or nil expected");
-    lua_settop(L, 1);
-    auto *h = static_cast<ctx_handle *>(lua_newuserdata(L, sizeof(ctx_handle)));
-    h->ptr = nullptr;
-    set_metatable(L, CTX_MT); // __gc in place before the handle exists
-    const char *json = nullptr;
     size_t len = 0;
-    if (t == LUA_TSTRING) {
-        json = lua_tolstring(L, 1, &len);
-    } else if (t == LUA_TTABLE) {
-        buffer *b = new_buffer(L);
-        writer w;
-        writer_init(w, L, b, "config");
-        if (!put_value(w, 1))
-            return push_fail(L, w.err, AUTHWEIGHT_E_CONFIG);
-        json = b->p;
-        len = b->len;
-    }
+    const char *json = opt_json(L, 1, &len, "config JSON string or nil expected");
+    handle *h = new_handle(L, CTX_MT);
     char *errmsg = nullptr;
-    int rc = authweight_ctx_new(json, len, &h->ptr, &errmsg);
+    int rc = authweight_ctx_new(json, len, reinterpret_cast<authweight_ctx **>(&h->ptr), &errmsg);
     if (rc != AUTHWEIGHT_OK)
         return push_abi_fail(L, rc, errmsg);
-    lua_pushvalue(L, 2);
     return 1;
 }
 
 /** ctx:config() -> the config the context runs with, the schema's
- *  defaults filled in (authweight_ctx_config_json), as a fresh table */
+ *  defaults filled in (authweight_ctx_config_json), as JSON text */
 int ctx_config(lua_State *L)
 {
-    ctx_handle *ctx = check_ctx(L);
     const char *json = nullptr;
     size_t len = 0;
-    if (int rc = authweight_ctx_config_json(ctx->ptr, &json, &len); rc != AUTHWEIGHT_OK)
+    if (int rc = authweight_ctx_config_json(check_ctx(L), &json, &len); rc != AUTHWEIGHT_OK)
         return push_fail(L, authweight_strerror(rc), rc);
-    return push_json(L, json, len);
-}
-
-/** ctx:evaluate([facts]) -> ev | nil, msg, code: the facts table goes
- *  to authweight_eval_new() as JSON, its "message" (a string, or an rspamd
- *  text accept_text() accepted) as the bytes, not copied. */
-int ctx_evaluate(lua_State *L)
-{
-    ctx_handle *ctx = check_ctx(L);
-    int t = lua_type(L, 2);
-    luaL_argcheck(L, t == LUA_TNONE || t == LUA_TNIL || t == LUA_TTABLE, 2, "facts table or nil expected");
-    lua_settop(L, 2);
-    auto *h = static_cast<eval_handle *>(lua_newuserdata(L, sizeof(eval_handle))); // 3
-    h->ptr = nullptr;
-    set_metatable(L, EVAL_MT);
-    lua_pushvalue(L, 1);
-    set_link(L, 3); // the context outlives its evaluations
-    const char *json = nullptr, *message = nullptr;
-    size_t len = 0, msglen = 0;
-    if (t == LUA_TTABLE) {
-        lua_getfield(L, 2, "message");                   // 4
-        lua_getfield(L, LUA_REGISTRYINDEX, TEXT_MT_KEY); // 5: the accepted text metatable, or nil
-        if (lua_type(L, 4) == LUA_TSTRING)
-            message = lua_tolstring(L, 4, &msglen);
-        else if (!lua_isnil(L, 4) && !read_text(L, 4, lua_istable(L, 5) ? 5 : 0, &message, &msglen))
-            return push_fail(L, lua_pushfstring(L, "'message': expected string, got %s", luaL_typename(L, 4)),
-                             AUTHWEIGHT_E_INPUT);
-        buffer *b = new_buffer(L);
-        writer w;
-        writer_init(w, L, b, "facts");
-        w.skip = "message";
-        if (!put_value(w, 2))
-            return push_fail(L, w.err, AUTHWEIGHT_E_INPUT);
-        json = b->p;
-        len = b->len;
-    }
-    char *errmsg = nullptr;
-    int rc = authweight_eval_new(ctx->ptr, json, len, message, msglen, &h->ptr, &errmsg);
-    if (rc != AUTHWEIGHT_OK)
-        return push_abi_fail(L, rc, errmsg);
-    lua_pushvalue(L, 3);
+    lua_pushlstring(L, json, len);
     return 1;
 }
 
 /**
- * Read a message's symbols at `idx` — an array of {name=, score=}, a map
- * name -> score, or an array of names with the array of their scores at
- * idx + 1 (what rspamd's task:get_symbols() returns) — into arrays
- * allocated as userdata on the stack (the collector frees them; the names
- * stay anchored by the tables). Raises on a malformed table.
- * @return the count; *consumed is 2 for the parallel arrays, else 1
+ * ctx:evaluate([facts_json [, message [, length]]]) -> ev | nil, msg, code:
+ * the facts go to authweight_eval_new() as they are; the message is a
+ * string, or a host's pointer (light userdata) and its length in bytes,
+ * read in place during the call.
  */
-size_t read_symbols(lua_State *L, int idx, const char ***names, double **scores, int *consumed)
+int ctx_evaluate(lua_State *L)
 {
-    constexpr const char *shape = "array of {name=, score=}, map name -> score, or names and scores expected";
-    luaL_checktype(L, idx, LUA_TTABLE);
-    *consumed = 1;
-    if (lua_type(L, idx + 1) == LUA_TTABLE) {
-        *consumed = 2;
-        size_t n = aw_rawlen(L, idx);
-        luaL_argcheck(L, n <= 65536 && aw_rawlen(L, idx + 1) == n, idx + 1, "names and scores differ in length");
-        *names = static_cast<const char **>(lua_newuserdata(L, (n != 0 ? n : 1) * sizeof(const char *)));
-        *scores = static_cast<double *>(lua_newuserdata(L, (n != 0 ? n : 1) * sizeof(double)));
-        for (size_t i = 0; i < n; ++i) {
-            lua_rawgeti(L, idx, static_cast<int>(i + 1));
-            lua_rawgeti(L, idx + 1, static_cast<int>(i + 1));
-            if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TNUMBER)
-                return static_cast<size_t>(luaL_argerror(L, idx, shape));
-            (*names)[i] = lua_tostring(L, -2); // anchored by the names table
-            (*scores)[i] = static_cast<double>(lua_tonumber(L, -1));
-            luaL_argcheck(L, std::isfinite((*scores)[i]), idx + 1, "scores must be finite numbers");
-            lua_pop(L, 2);
-        }
-        return n;
+    authweight_ctx *ctx = check_ctx(L);
+    size_t len = 0, msglen = 0;
+    const char *json = opt_json(L, 2, &len, "facts JSON string or nil expected");
+    const char *message = nullptr;
+    if (lua_type(L, 3) == LUA_TLIGHTUSERDATA) {
+        const lua_Number n = luaL_checknumber(L, 4);
+        luaL_argcheck(L, n >= 0 && n < static_cast<lua_Number>(MAX_MESSAGE), 4, "a message length expected");
+        message = static_cast<const char *>(lua_touserdata(L, 3));
+        msglen = static_cast<size_t>(n);
+        luaL_argcheck(L, message != nullptr || msglen == 0, 3, "a NULL message with a length");
+    } else if (!lua_isnoneornil(L, 3)) {
+        message = luaL_checklstring(L, 3, &msglen);
     }
-    size_t n = 0;
-    lua_pushnil(L);
-    while (lua_next(L, idx) != 0) {
-        lua_pop(L, 1);
-        ++n;
-    }
-    luaL_argcheck(L, n <= 65536, idx, "too many symbols");
-    *names = static_cast<const char **>(lua_newuserdata(L, (n != 0 ? n : 1) * sizeof(const char *)));
-    *scores = static_cast<double *>(lua_newuserdata(L, (n != 0 ? n : 1) * sizeof(double)));
-    size_t i = 0;
-    lua_pushnil(L);
-    while (lua_next(L, idx) != 0) {
-        if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TNUMBER) {
-            (*names)[i] = lua_tostring(L, -2);
-            (*scores)[i] = static_cast<double>(lua_tonumber(L, -1));
-        } else if (lua_type(L, -2) == LUA_TNUMBER && lua_istable(L, -1)) {
-            lua_getfield(L, -1, "name");
-            lua_getfield(L, -2, "score");
-            if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TNUMBER)
-                return static_cast<size_t>(luaL_argerror(L, idx, shape));
-            (*names)[i] = lua_tostring(L, -2); // anchored by the element table
-            (*scores)[i] = static_cast<double>(lua_tonumber(L, -1));
-            lua_pop(L, 2);
-        } else {
-            return static_cast<size_t>(luaL_argerror(L, idx, shape));
-        }
-        luaL_argcheck(L, std::isfinite((*scores)[i]), idx, "scores must be finite numbers");
-        lua_pop(L, 1);
-        ++i;
-    }
-    return i;
+    lua_settop(L, 3);
+    handle *h = new_handle(L, EVAL_MT); // 4
+    lua_pushvalue(L, 1);
+    set_link(L, 4); // the context outlives its evaluations
+    char *errmsg = nullptr;
+    int rc = authweight_eval_new(ctx, json, len, message, msglen, reinterpret_cast<authweight_eval **>(&h->ptr),
+                                 &errmsg);
+    if (rc != AUTHWEIGHT_OK)
+        return push_abi_fail(L, rc, errmsg);
+    return 1;
 }
 
-/** ctx:trust_cap(symbols | names, scores [, groups [, reject_score]])
+/**
+ * A message's symbols at idx and idx + 1: the array of names and the
+ * array of their scores (what rspamd's task:get_symbols() returns), read
+ * into arrays allocated as userdata on the stack (the collector frees
+ * them; the names stay anchored by their table). Raises on a malformed
+ * table. @return the count
+ */
+size_t read_symbols(lua_State *L, int idx, const char ***names, double **scores)
+{
+    luaL_checktype(L, idx, LUA_TTABLE);
+    luaL_checktype(L, idx + 1, LUA_TTABLE);
+    size_t n = aw_rawlen(L, idx);
+    luaL_argcheck(L, n <= 65536 && aw_rawlen(L, idx + 1) == n, idx + 1, "names and scores differ in length");
+    *names = static_cast<const char **>(lua_newuserdata(L, (n != 0 ? n : 1) * sizeof(const char *)));
+    *scores = static_cast<double *>(lua_newuserdata(L, (n != 0 ? n : 1) * sizeof(double)));
+    for (size_t i = 0; i < n; ++i) {
+        lua_rawgeti(L, idx, static_cast<int>(i + 1));
+        lua_rawgeti(L, idx + 1, static_cast<int>(i + 1));
+        if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TNUMBER)
+            luaL_argerror(L, idx, "an array of names and an array of their scores expected");
+        (*names)[i] = lua_tostring(L, -2); // anchored by the names table
+        (*scores)[i] = static_cast<double>(lua_tonumber(L, -1));
+        luaL_argcheck(L, std::isfinite((*scores)[i]), idx + 1, "scores must be finite numbers");
+        lua_pop(L, 2);
+    }
+    return n;
+}
+
+/** ctx:trust_cap(names, scores [, groups [, reject_score]])
  *  -> the weight to add back (>= 0), "veto:..." or nil | nil, msg, code.
  *  groups maps a symbol name to its host groups, space-separated. */
 int ctx_trust_cap(lua_State *L)
 {
-    ctx_handle *ctx = check_ctx(L);
+    authweight_ctx *ctx = check_ctx(L);
+    lua_settop(L, 5);
     const char **names = nullptr;
     double *scores = nullptr;
-    int consumed = 1;
-    lua_settop(L, 5);
-    size_t n = read_symbols(L, 2, &names, &scores, &consumed);
-    const int groups_idx = 2 + consumed;
+    size_t n = read_symbols(L, 2, &names, &scores);
     const char **groups = nullptr;
-    if (!lua_isnil(L, groups_idx)) {
-        luaL_checktype(L, groups_idx, LUA_TTABLE);
+    if (!lua_isnil(L, 4)) {
+        luaL_checktype(L, 4, LUA_TTABLE);
         groups = static_cast<const char **>(lua_newuserdata(L, (n != 0 ? n : 1) * sizeof(const char *)));
         for (size_t i = 0; i < n; ++i) {
-            lua_getfield(L, groups_idx, names[i]);
+            lua_getfield(L, 4, names[i]);
             groups[i] = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : nullptr; // anchored by the table
             lua_pop(L, 1);
         }
     }
-    const double reject = lua_isnil(L, groups_idx + 1) ? std::nan("")
-                                                       : static_cast<double>(luaL_checknumber(L, groups_idx + 1));
-    buffer *veto = new_buffer(L); // the collector frees the option
-    veto->release = release_abi;
+    const double reject = lua_isnil(L, 5) ? std::nan("") : static_cast<double>(luaL_checknumber(L, 5));
+    buffer *veto = new_buffer(L);
     double cap = 0.0;
-    int rc = authweight_ctx_trust_decision(ctx->ptr, names, scores, groups, n, reject, &cap, &veto->p);
+    int rc = authweight_ctx_trust_decision(ctx, names, scores, groups, n, reject, &cap, &veto->p);
     if (rc != AUTHWEIGHT_OK)
         return push_fail(L, authweight_strerror(rc), rc);
     lua_pushnumber(L, static_cast<lua_Number>(cap));
@@ -868,19 +314,16 @@ int ctx_trust_cap(lua_State *L)
     return 2;
 }
 
-/** ctx:unauth_strict(symbols | names, scores, aligned, smtp_authenticated) -> weight (>= 0) | nil, msg, code */
+/** ctx:unauth_strict(names, scores, aligned, smtp_authenticated) -> weight (>= 0) | nil, msg, code */
 int ctx_unauth_strict(lua_State *L)
 {
-    ctx_handle *ctx = check_ctx(L);
+    authweight_ctx *ctx = check_ctx(L);
+    lua_settop(L, 5);
     const char **names = nullptr;
     double *scores = nullptr;
-    int consumed = 1;
-    lua_settop(L, 5);
-    size_t n = read_symbols(L, 2, &names, &scores, &consumed);
-    int aligned = lua_toboolean(L, 2 + consumed);
-    int smtp_auth = lua_toboolean(L, 3 + consumed);
+    size_t n = read_symbols(L, 2, &names, &scores);
     double extra = 0.0;
-    int rc = authweight_ctx_unauth_strict(ctx->ptr, names, scores, n, aligned, smtp_auth, &extra);
+    int rc = authweight_ctx_unauth_strict(ctx, names, scores, n, lua_toboolean(L, 4), lua_toboolean(L, 5), &extra);
     if (rc != AUTHWEIGHT_OK)
         return push_fail(L, authweight_strerror(rc), rc);
     lua_pushnumber(L, static_cast<lua_Number>(extra));
@@ -890,8 +333,8 @@ int ctx_unauth_strict(lua_State *L)
 /** ev:step() -> "done" | "need_dns", {{name=, type=}, ...} | nil, msg, code */
 int eval_step(lua_State *L)
 {
-    eval_handle *h = check_eval(L);
-    int rc = authweight_eval_step(h->ptr);
+    authweight_eval *ev = check_eval(L);
+    int rc = authweight_eval_step(ev);
     if (rc == AUTHWEIGHT_OK) {
         lua_pushliteral(L, "done");
         return 1;
@@ -899,11 +342,11 @@ int eval_step(lua_State *L)
     if (rc != AUTHWEIGHT_NEED_DNS)
         return push_fail(L, authweight_strerror(rc), rc);
     lua_pushliteral(L, "need_dns");
-    size_t n = authweight_eval_query_count(h->ptr);
+    size_t n = authweight_eval_query_count(ev);
     lua_createtable(L, table_hint(n), 0);
     for (size_t i = 0; i < n && i < static_cast<size_t>(INT_MAX); ++i) {
         const char *name = nullptr, *type = nullptr;
-        if (authweight_eval_query(h->ptr, i, &name, &type) != AUTHWEIGHT_OK)
+        if (authweight_eval_query(ev, i, &name, &type) != AUTHWEIGHT_OK)
             break;
         lua_createtable(L, 0, 2);
         lua_pushstring(L, name);
@@ -918,7 +361,7 @@ int eval_step(lua_State *L)
 /** ev:answer(name, type, status[, records]) -> true | nil, msg, code */
 int eval_answer(lua_State *L)
 {
-    eval_handle *h = check_eval(L);
+    authweight_eval *ev = check_eval(L);
     const char *name = luaL_checkstring(L, 2);
     const char *type = luaL_checkstring(L, 3);
     const char *status = luaL_checkstring(L, 4);
@@ -938,7 +381,7 @@ int eval_answer(lua_State *L)
             lua_pop(L, 1);
         }
     }
-    int rc = authweight_eval_answer(h->ptr, name, type, status, recs, n);
+    int rc = authweight_eval_answer(ev, name, type, status, recs, n);
     if (rc == AUTHWEIGHT_E_INVAL)
         return luaL_error(L, "authweight: answer %.64s/%.16s %.16s rejected: unknown type or status, "
                              "or the evaluation is done", name, type, status);
@@ -948,57 +391,32 @@ int eval_answer(lua_State *L)
     return 1;
 }
 
-/** Put the report's JSON text in a new buffer on the stack; raises if the
- *  evaluation is not done. @return AUTHWEIGHT_OK or the failure code. */
-int report_text(lua_State *L, eval_handle *h, buffer **out)
-{
-    buffer *b = new_buffer(L);
-    b->release = release_abi;
-    int rc = authweight_eval_report_json(h->ptr, &b->p, &b->len);
-    if (rc == AUTHWEIGHT_E_INVAL)
-        return luaL_error(L, "authweight: report before the evaluation is done");
-    *out = b;
-    return rc;
-}
-
-/** ev:report() -> table | nil, msg, code */
-int eval_report(lua_State *L)
-{
-    eval_handle *h = check_eval(L);
-    buffer *b = nullptr;
-    int rc = report_text(L, h, &b);
-    if (rc != AUTHWEIGHT_OK)
-        return push_fail(L, authweight_strerror(rc), rc);
-    return push_json(L, b->p, b->len);
-}
-
-/** ev:report_json() -> string | nil, msg, code */
+/** ev:report_json() -> the report's JSON text | nil, msg, code */
 int eval_report_json(lua_State *L)
 {
-    eval_handle *h = check_eval(L);
-    buffer *b = nullptr;
-    int rc = report_text(L, h, &b);
+    authweight_eval *ev = check_eval(L);
+    buffer *b = new_buffer(L);
+    size_t len = 0;
+    int rc = authweight_eval_report_json(ev, &b->p, &len);
+    if (rc == AUTHWEIGHT_E_INVAL)
+        return luaL_error(L, "authweight: report before the evaluation is done");
     if (rc != AUTHWEIGHT_OK)
         return push_fail(L, authweight_strerror(rc), rc);
-    lua_pushlstring(L, b->p, b->len);
+    lua_pushlstring(L, b->p, len);
     return 1;
 }
 
 // ---- reputation of authenticated identities ---------------------------------------
 
-/** ev:set_reputation({identity = {spam =, ham =}}) -> "done" (scored again at once) | nil, msg, code */
+/** ev:set_reputation(counts_json) -> "done" (scored again at once) | nil, msg, code;
+ *  counts_json is {"identity": {"spam": n, "ham": n}, ...} */
 int eval_set_reputation(lua_State *L)
 {
-    eval_handle *h = check_eval(L);
-    luaL_checktype(L, 2, LUA_TTABLE);
-    lua_settop(L, 2);
-    buffer *b = new_buffer(L);
-    writer w;
-    writer_init(w, L, b, "reputation");
-    if (!put_value(w, 2))
-        return push_fail(L, w.err, AUTHWEIGHT_E_INPUT);
+    authweight_eval *ev = check_eval(L);
+    size_t len = 0;
+    const char *json = luaL_checklstring(L, 2, &len);
     char *errmsg = nullptr;
-    int rc = authweight_eval_reputation(h->ptr, b->p, b->len, &errmsg);
+    int rc = authweight_eval_reputation(ev, json, len, &errmsg);
     if (rc == AUTHWEIGHT_E_INVAL) {
         authweight_free(errmsg);
         return luaL_error(L, "authweight: set_reputation before the evaluation is done");
@@ -1006,31 +424,6 @@ int eval_set_reputation(lua_State *L)
     if (rc != AUTHWEIGHT_OK)
         return push_abi_fail(L, rc, errmsg);
     lua_pushliteral(L, "done");
-    return 1;
-}
-
-rep_handle *check_rep(lua_State *L, int idx = 1)
-{
-    auto *h = static_cast<rep_handle *>(luaL_checkudata(L, idx, REP_MT));
-    luaL_argcheck(L, h->ptr != nullptr, idx, CLOSED_MSG);
-    return h;
-}
-
-int rep_close(lua_State *L)
-{
-    auto *h = static_cast<rep_handle *>(luaL_checkudata(L, 1, REP_MT));
-    authweight_rep_free(h->ptr);
-    h->ptr = nullptr;
-    return 0;
-}
-
-int rep_tostring(lua_State *L)
-{
-    auto *h = static_cast<rep_handle *>(luaL_checkudata(L, 1, REP_MT));
-    if (h->ptr != nullptr)
-        lua_pushfstring(L, "%s (%p)", REP_MT, static_cast<void *>(h));
-    else
-        lua_pushfstring(L, "%s (closed)", REP_MT);
     return 1;
 }
 
@@ -1062,47 +455,44 @@ long long check_time(lua_State *L, int idx)
 /** ctx:reputation_store([path]) -> store | nil, msg, code (opens lazily) */
 int ctx_reputation_store(lua_State *L)
 {
-    ctx_handle *ctx = check_ctx(L);
+    authweight_ctx *ctx = check_ctx(L);
     const char *path = luaL_optstring(L, 2, nullptr);
-    auto *h = static_cast<rep_handle *>(lua_newuserdata(L, sizeof(rep_handle)));
-    h->ptr = nullptr;
-    set_metatable(L, REP_MT);
+    handle *h = new_handle(L, REP_MT);
     char *errmsg = nullptr;
-    int rc = authweight_rep_open(ctx->ptr, path, 0, &h->ptr, &errmsg);
+    int rc = authweight_rep_open(ctx, path, 0, reinterpret_cast<authweight_rep **>(&h->ptr), &errmsg);
     if (rc != AUTHWEIGHT_OK)
         return push_abi_fail(L, rc, errmsg);
     return 1;
 }
 
-/** store:lookup(ids, now) -> {identity = {spam =, ham =}} | nil, msg, code */
+/** store:lookup(ids, now) -> counts JSON {"identity": {"spam": n, "ham": n}} | nil, msg, code */
 int rep_lookup(lua_State *L)
 {
-    rep_handle *h = check_rep(L);
+    authweight_rep *rep = check_rep(L);
     lua_settop(L, 3); // what read_ids pushes must not pass for an argument
-    size_t n = 0;
+    size_t n = 0, len = 0;
     const char **ids = read_ids(L, 2, &n);
     long long now = check_time(L, 3);
     buffer *b = new_buffer(L);
-    b->release = release_abi;
     char *errmsg = nullptr;
-    int rc = authweight_rep_lookup(h->ptr, ids, n, now, &b->p, &b->len, &errmsg);
+    int rc = authweight_rep_lookup(rep, ids, n, now, &b->p, &len, &errmsg);
     if (rc != AUTHWEIGHT_OK)
         return push_abi_fail(L, rc, errmsg);
-    return push_json(L, b->p, b->len);
+    lua_pushlstring(L, b->p, len);
+    return 1;
 }
 
 /** store:learn(ids, verdict, now[, queued]) -> true | nil, msg, code */
 int rep_learn(lua_State *L)
 {
-    rep_handle *h = check_rep(L);
+    authweight_rep *rep = check_rep(L);
     lua_settop(L, 5); // what read_ids pushes must not pass for an argument
     size_t n = 0;
     const char **ids = read_ids(L, 2, &n);
     const char *verdict = luaL_checkstring(L, 3);
     long long now = check_time(L, 4);
-    int queued = lua_toboolean(L, 5);
     char *errmsg = nullptr;
-    int rc = authweight_rep_learn(h->ptr, ids, n, verdict, now, queued, &errmsg);
+    int rc = authweight_rep_learn(rep, ids, n, verdict, now, lua_toboolean(L, 5), &errmsg);
     if (rc != AUTHWEIGHT_OK)
         return push_abi_fail(L, rc, errmsg);
     lua_pushboolean(L, 1);
@@ -1112,10 +502,9 @@ int rep_learn(lua_State *L)
 /** store:flush() -> identities committed | nil, msg, code */
 int rep_flush(lua_State *L)
 {
-    rep_handle *h = check_rep(L);
     size_t count = 0;
     char *errmsg = nullptr;
-    int rc = authweight_rep_flush(h->ptr, &count, &errmsg);
+    int rc = authweight_rep_flush(check_rep(L), &count, &errmsg);
     if (rc != AUTHWEIGHT_OK)
         return push_abi_fail(L, rc, errmsg);
     lua_pushinteger(L, static_cast<lua_Integer>(count));
@@ -1125,12 +514,12 @@ int rep_flush(lua_State *L)
 /** ctx:reputation_decode(bytes, now) -> spam, ham | nil, msg, code (a Redis value) */
 int ctx_reputation_decode(lua_State *L)
 {
-    ctx_handle *ctx = check_ctx(L);
+    authweight_ctx *ctx = check_ctx(L);
     size_t len = 0;
     const char *bytes = luaL_checklstring(L, 2, &len);
     long long now = check_time(L, 3);
     double spam = 0, ham = 0;
-    int rc = authweight_ctx_rep_decode(ctx->ptr, bytes, len, now, &spam, &ham);
+    int rc = authweight_ctx_rep_decode(ctx, bytes, len, now, &spam, &ham);
     if (rc != AUTHWEIGHT_OK)
         return push_fail(L, rc == AUTHWEIGHT_E_INPUT ? "not a reputation record" : authweight_strerror(rc), rc);
     lua_pushnumber(L, static_cast<lua_Number>(spam));
@@ -1141,10 +530,10 @@ int ctx_reputation_decode(lua_State *L)
 /** ctx:reputation_lesson(verdict) -> spam, ham | nil, msg, code */
 int ctx_reputation_lesson(lua_State *L)
 {
-    ctx_handle *ctx = check_ctx(L);
+    authweight_ctx *ctx = check_ctx(L);
     const char *verdict = luaL_checkstring(L, 2);
     double spam = 0, ham = 0;
-    int rc = authweight_ctx_rep_lesson(ctx->ptr, verdict, &spam, &ham);
+    int rc = authweight_ctx_rep_lesson(ctx, verdict, &spam, &ham);
     if (rc != AUTHWEIGHT_OK)
         return push_fail(L, "unknown verdict", rc);
     lua_pushnumber(L, static_cast<lua_Number>(spam));
@@ -1160,10 +549,9 @@ int ctx_reputation_lesson(lua_State *L)
  */
 int eval_use_store(lua_State *L)
 {
-    eval_handle *h = check_eval(L);
-    rep_handle *rep = check_rep(L, 2);
-    long long now = check_time(L, 3);
-    int rc = authweight_eval_use_store(h->ptr, rep->ptr, now);
+    authweight_eval *ev = check_eval(L);
+    authweight_rep *rep = check_rep(L, 2);
+    int rc = authweight_eval_use_store(ev, rep, check_time(L, 3));
     if (rc == AUTHWEIGHT_E_INVAL)
         return luaL_error(L, "authweight: use_store after the evaluation was stepped");
     if (rc != AUTHWEIGHT_OK)
@@ -1174,12 +562,12 @@ int eval_use_store(lua_State *L)
 /** ev:identities() -> {"example.org", ...}: the message's authenticated identities */
 int eval_identities(lua_State *L)
 {
-    eval_handle *h = check_eval(L);
-    size_t n = authweight_eval_identity_count(h->ptr);
+    authweight_eval *ev = check_eval(L);
+    size_t n = authweight_eval_identity_count(ev);
     lua_createtable(L, table_hint(n), 0);
     for (size_t i = 0; i < n && i < static_cast<size_t>(INT_MAX); ++i) {
         const char *name = nullptr;
-        if (authweight_eval_identity(h->ptr, i, &name) != AUTHWEIGHT_OK)
+        if (authweight_eval_identity(ev, i, &name) != AUTHWEIGHT_OK)
             break;
         lua_pushstring(L, name);
         lua_rawseti(L, -2, static_cast<int>(i + 1));
@@ -1250,17 +638,12 @@ int push_symbol(lua_State *L, const authweight_eval *ev, size_t i, size_t option
     return k;
 }
 
-/** The optional (option_len, reason_len) at idx: false without them. */
-bool read_caps(lua_State *L, int idx, size_t *option_len, size_t *reason_len)
+/** A length (> 0) for capping, at idx. */
+size_t check_cap(lua_State *L, int idx)
 {
-    if (lua_isnoneornil(L, idx))
-        return false;
-    const lua_Integer o = luaL_checkinteger(L, idx);
-    const lua_Integer r = luaL_checkinteger(L, idx + 1);
-    luaL_argcheck(L, o > 0 && r > 0, idx, "positive lengths expected");
-    *option_len = static_cast<size_t>(o);
-    *reason_len = static_cast<size_t>(r);
-    return true;
+    const lua_Integer n = luaL_checkinteger(L, idx);
+    luaL_argcheck(L, n > 0, idx, "positive lengths expected");
+    return static_cast<size_t>(n);
 }
 
 /**
@@ -1269,20 +652,20 @@ bool read_caps(lua_State *L, int idx, size_t *option_len, size_t *reason_len)
  */
 int eval_summary(lua_State *L)
 {
-    eval_handle *h = check_eval(L);
+    authweight_eval *ev = check_eval(L);
     double score = 0;
     int aligned = 0, rounds = 0;
-    if (authweight_eval_summary(h->ptr, &score, &aligned, &rounds) != AUTHWEIGHT_OK)
+    if (authweight_eval_summary(ev, &score, &aligned, &rounds) != AUTHWEIGHT_OK)
         return luaL_error(L, "authweight: verdict before the evaluation is done");
     lua_pushboolean(L, aligned);
     lua_pushnumber(L, static_cast<lua_Number>(score));
     lua_pushinteger(L, rounds);
     const char *ar = nullptr;
-    if (authweight_eval_authentication_results(h->ptr, &ar) == AUTHWEIGHT_OK)
+    if (authweight_eval_authentication_results(ev, &ar) == AUTHWEIGHT_OK)
         lua_pushstring(L, ar);
     else
         lua_pushliteral(L, "");
-    if (const char *rep_err = authweight_eval_reputation_error(h->ptr)) {
+    if (const char *rep_err = authweight_eval_reputation_error(ev)) {
         push_capped(L, rep_err, std::strlen(rep_err), 300);
         return 5;
     }
@@ -1296,18 +679,18 @@ int eval_summary(lua_State *L)
  */
 int eval_each_symbol(lua_State *L)
 {
-    eval_handle *h = check_eval(L);
-    size_t option_len = 0, reason_len = 0;
-    luaL_argcheck(L, read_caps(L, 2, &option_len, &reason_len), 2, "option and reason lengths expected");
+    auto *h = static_cast<handle *>(luaL_checkudata(L, 1, EVAL_MT));
+    luaL_argcheck(L, h->ptr != nullptr, 1, CLOSED_MSG);
+    const size_t option_len = check_cap(L, 2), reason_len = check_cap(L, 3);
     luaL_checktype(L, 4, LUA_TFUNCTION);
     double score = 0;
     int aligned = 0, rounds = 0;
-    if (authweight_eval_summary(h->ptr, &score, &aligned, &rounds) != AUTHWEIGHT_OK)
+    if (authweight_eval_summary(static_cast<authweight_eval *>(h->ptr), &score, &aligned, &rounds) != AUTHWEIGHT_OK)
         return luaL_error(L, "authweight: verdict before the evaluation is done");
     // fn may close the evaluation: h->ptr is read again for every symbol.
     for (size_t i = 0; h->ptr != nullptr && i < static_cast<size_t>(INT_MAX); ++i) {
         lua_pushvalue(L, 4);
-        const int k = push_symbol(L, h->ptr, i, option_len, reason_len);
+        const int k = push_symbol(L, static_cast<authweight_eval *>(h->ptr), i, option_len, reason_len);
         if (k < 0) {
             lua_pop(L, 1);
             break;
@@ -1317,15 +700,17 @@ int eval_each_symbol(lua_State *L)
     return 0;
 }
 
-/** core.symbols() -> {{name=, score=, dynamic=, auth_derived=, description=}, ...} */
+/** core.symbols() -> the symbol table's JSON text: [{name, score, dynamic,
+ *  auth_derived, description}, ...] */
 int l_symbols(lua_State *L)
 {
     buffer *b = new_buffer(L);
-    b->release = release_abi;
-    int rc = authweight_symbols_json(&b->p, &b->len);
+    size_t len = 0;
+    int rc = authweight_symbols_json(&b->p, &len);
     if (rc != AUTHWEIGHT_OK)
         return push_fail(L, authweight_strerror(rc), rc);
-    return push_json(L, b->p, b->len);
+    lua_pushlstring(L, b->p, len);
+    return 1;
 }
 
 /** core.schema() -> the config's JSON Schema text */
@@ -1333,13 +718,6 @@ int l_schema(lua_State *L)
 {
     lua_pushstring(L, authweight_schema_json());
     return 1;
-}
-
-/** core.schema_table() -> the config's JSON Schema as a fresh Lua table */
-int l_schema_table(lua_State *L)
-{
-    const char *schema = authweight_schema_json();
-    return push_json(L, schema, std::strlen(schema));
 }
 
 void new_class(lua_State *L, const char *name, lua_CFunction gc, lua_CFunction tostring,
@@ -1372,35 +750,32 @@ extern "C" AW_EXPORT int luaopen_authweight_core(lua_State *L)
         {"reputation_store", ctx_reputation_store},
         {"reputation_decode", ctx_reputation_decode},
         {"reputation_lesson", ctx_reputation_lesson},
-        {"close", ctx_close},
+        {"close", close_handle<&CTX_MT, authweight_ctx, authweight_ctx_free>},
         {nullptr, nullptr},
     };
     static const luaL_Reg eval_methods[] = {
         {"step", eval_step},
         {"answer", eval_answer},
-        {"report", eval_report},
         {"report_json", eval_report_json},
         {"summary", eval_summary},
         {"each_symbol", eval_each_symbol},
         {"set_reputation", eval_set_reputation},
         {"identities", eval_identities},
         {"use_store", eval_use_store},
-        {"close", eval_close},
+        {"close", close_handle<&EVAL_MT, authweight_eval, authweight_eval_free>},
         {nullptr, nullptr},
     };
     static const luaL_Reg rep_methods[] = {
         {"lookup", rep_lookup},
         {"learn", rep_learn},
         {"flush", rep_flush},
-        {"close", rep_close},
+        {"close", close_handle<&REP_MT, authweight_rep, authweight_rep_free>},
         {nullptr, nullptr},
     };
     static const luaL_Reg functions[] = {
         {"new", l_new},
         {"symbols", l_symbols},
         {"schema", l_schema},
-        {"schema_table", l_schema_table},
-        {"accept_text", l_accept_text},
         {"cap", l_cap},
         {"reputation_redis_script", l_reputation_redis_script},
         {nullptr, nullptr},
@@ -1410,13 +785,10 @@ extern "C" AW_EXPORT int luaopen_authweight_core(lua_State *L)
     lua_pushcfunction(L, buffer_gc);
     lua_setfield(L, -2, "__gc");
     lua_pop(L, 1);
-    luaL_newmetatable(L, JSON_MT);
-    lua_pushcfunction(L, json_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_pop(L, 1);
-    new_class(L, CTX_MT, ctx_close, ctx_tostring, ctx_methods);
-    new_class(L, EVAL_MT, eval_close, eval_tostring, eval_methods);
-    new_class(L, REP_MT, rep_close, rep_tostring, rep_methods);
+    new_class(L, CTX_MT, close_handle<&CTX_MT, authweight_ctx, authweight_ctx_free>, handle_tostring<&CTX_MT>, ctx_methods);
+    new_class(L, EVAL_MT, close_handle<&EVAL_MT, authweight_eval, authweight_eval_free>, handle_tostring<&EVAL_MT>,
+              eval_methods);
+    new_class(L, REP_MT, close_handle<&REP_MT, authweight_rep, authweight_rep_free>, handle_tostring<&REP_MT>, rep_methods);
 
     lua_newtable(L);
     set_funcs(L, functions);

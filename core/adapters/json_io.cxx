@@ -135,26 +135,32 @@ public:
         return {};
     }
 
-    /** {} where the schema wants an array (and no object) is the empty
-     *  array, recursively: a Lua host cannot tell an empty table's kind. */
-    void empty_objects_to_arrays(const json &schema, json &value) const
+    /** An empty container takes the kind the schema wants, recursively:
+     *  {} where it wants an array (and no object) is [], and [] where it
+     *  wants an object (and no array) is {}. A Lua host's encoder cannot
+     *  tell an empty table's kind (lua-cjson writes {}, rspamd's ucl []). */
+    void settle_empty_containers(const json &schema, json &value) const
     {
         if (!schema.is_object())
             return;
-        if (value.is_object() && value.empty()) {
-            if (auto t = schema.find("type"); t != schema.end() && wants(*t, "array") && !wants(*t, "object"))
-                value = json::array();
+        if (value.empty() && (value.is_object() || value.is_array())) {
+            if (auto t = schema.find("type"); t != schema.end()) {
+                if (value.is_object() && wants(*t, "array") && !wants(*t, "object"))
+                    value = json::array();
+                else if (value.is_array() && wants(*t, "object") && !wants(*t, "array"))
+                    value = json::object();
+            }
             return;
         }
         if (value.is_object())
             if (auto props = schema.find("properties"); props != schema.end() && props->is_object())
                 for (auto &[key, sub] : value.items())
                     if (auto p = props->find(key); p != props->end())
-                        empty_objects_to_arrays(*p, sub);
+                        settle_empty_containers(*p, sub);
         if (value.is_array())
             if (auto items = schema.find("items"); items != schema.end())
                 for (auto &elem : value)
-                    empty_objects_to_arrays(*items, elem);
+                    settle_empty_containers(*items, elem);
     }
 
     /** Insert every missing property's "default", recursively. */
@@ -300,6 +306,16 @@ core::result<json> parse_json(std::string_view text, std::string_view what, erro
     } catch (const json::exception &e) {
         return fail(code, std::string(what) + ": " + parse_detail(e));
     }
+}
+
+/** JSON from a message's facts: a host's encoder may pass a message's
+ *  bytes through unchecked, so ill-formed UTF-8 becomes U+FFFD (it can
+ *  only sit inside strings of a valid document) rather than fail it. */
+core::result<json> parse_untrusted_json(std::string_view text, std::string_view what, error_code code)
+{
+    if (core::text::valid_utf8(text))
+        return parse_json(text, what, code);
+    return parse_json(core::text::sanitize_utf8(text), what, code);
 }
 
 /**
@@ -469,7 +485,7 @@ core::result<core::config> parse_config(std::string_view json_text, std::string 
     // so that nothing thrown inside nlohmann-json leaves this function.
     try {
         const schema_checker checker;
-        checker.empty_objects_to_arrays(*schema, *doc);
+        checker.settle_empty_containers(*schema, *doc);
         if (auto r = checker.check(*schema, *doc, ""); !r)
             return std::unexpected(r.error());
         checker.apply_defaults(*schema, *doc);
@@ -499,8 +515,9 @@ struct fact_doc<json> {
         case json::value_t::number_unsigned:
         case json::value_t::number_float: return fact_kind::number;
         case json::value_t::string: return fact_kind::string;
-        case json::value_t::array: return fact_kind::array;
-        // {} is also an empty array: what a Lua host writes for an empty table.
+        // {} and [] are each either: a Lua host's encoder cannot tell an
+        // empty table's kind.
+        case json::value_t::array: return v.empty() ? fact_kind::empty : fact_kind::array;
         case json::value_t::object: return v.empty() ? fact_kind::empty : fact_kind::object;
         case json::value_t::binary:
         case json::value_t::discarded: break;
@@ -533,7 +550,7 @@ struct fact_doc<json> {
 core::result<core::reputation_map> parse_reputation_counts(std::string_view json_text)
 {
     try {
-        auto doc = parse_json(json_text, "reputation counts are not valid JSON", error_code::BAD_INPUT);
+        auto doc = parse_untrusted_json(json_text, "reputation counts are not valid JSON", error_code::BAD_INPUT);
         if (!doc)
             return std::unexpected(doc.error());
         return facts_detail::read_reputation(*doc);
@@ -545,7 +562,7 @@ core::result<core::reputation_map> parse_reputation_counts(std::string_view json
 core::result<core::delivery_facts> parse_facts(std::string_view json_text)
 {
     try {
-        auto doc = parse_json(json_text, "facts are not valid JSON", error_code::BAD_INPUT);
+        auto doc = parse_untrusted_json(json_text, "facts are not valid JSON", error_code::BAD_INPUT);
         if (!doc)
             return std::unexpected(doc.error());
         return read_facts(*doc);

@@ -25,7 +25,9 @@ With the package installed:
   lua5.4 lua54/score.lua messages/friend-tls.eml
 
 The module is found on Lua's cpath (/usr/lib/x86_64-linux-gnu/lua/5.4 for
-the package; LUA_CPATH=build/lua/5.4/?.so for a build tree). The DNS loop
+the package; LUA_CPATH="build/lua/5.4/?.so;;" for a build tree). It takes
+and gives JSON text; lua-cjson (Debian's lua-cjson) encodes the facts and
+decodes the report and the zone file. The DNS loop
 below is the whole protocol: evaluate, then step() until "done", answering
 each query of a "need_dns" step from any resolver; here, the zone file.
 A real host answers from its own asynchronous resolver instead.
@@ -42,6 +44,10 @@ if not ok then
   die("cannot load the authweight_core module (is the authweight package installed, or LUA_CPATH set?): "
       .. tostring(core))
 end
+local cjson_ok, cjson = pcall(require, "cjson")
+if not cjson_ok then
+  die("cannot load lua-cjson (apt-get install lua-cjson): " .. tostring(cjson))
+end
 
 local function read_file(path, what)
   local f, err = io.open(path, "rb")
@@ -57,122 +63,6 @@ local function exists(path)
   return f ~= nil
 end
 
--- ---- a small JSON reader, enough for zone files ----------------------------
-
-local function utf8_char(cp)
-  if cp < 0x80 then return string.char(cp) end
-  if cp < 0x800 then
-    return string.char(0xC0 + math.floor(cp / 0x40), 0x80 + cp % 0x40)
-  end
-  if cp < 0x10000 then
-    return string.char(0xE0 + math.floor(cp / 0x1000), 0x80 + math.floor(cp / 0x40) % 0x40, 0x80 + cp % 0x40)
-  end
-  return string.char(0xF0 + math.floor(cp / 0x40000), 0x80 + math.floor(cp / 0x1000) % 0x40,
-                     0x80 + math.floor(cp / 0x40) % 0x40, 0x80 + cp % 0x40)
-end
-
-local function json_decode(text)
-  local pos = 1
-  local depth = 0
-  local function fail(why) error(string.format("%s at byte %d", why, pos), 0) end
-  local function ws() pos = text:find("[^ \t\r\n]", pos) or #text + 1 end
-  local escapes = { ['"'] = '"', ["\\"] = "\\", ["/"] = "/", b = "\b", f = "\f", n = "\n", r = "\r", t = "\t" }
-  local function str()
-    local out = {}
-    pos = pos + 1
-    while true do
-      local s, e = text:find('^[^"\\]+', pos)
-      if s then
-        out[#out + 1] = text:sub(s, e)
-        pos = e + 1
-      end
-      local c = text:sub(pos, pos)
-      if c == '"' then
-        pos = pos + 1
-        return table.concat(out)
-      elseif c == "\\" then
-        local esc = text:sub(pos + 1, pos + 1)
-        if esc == "u" then
-          local cp = tonumber(text:sub(pos + 2, pos + 5), 16) or fail("bad \\u escape")
-          pos = pos + 6
-          if cp >= 0xD800 and cp < 0xDC00 and text:sub(pos, pos + 1) == "\\u" then
-            local lo = tonumber(text:sub(pos + 2, pos + 5), 16)
-            if lo and lo >= 0xDC00 and lo < 0xE000 then
-              cp = 0x10000 + (cp - 0xD800) * 0x400 + (lo - 0xDC00)
-              pos = pos + 6
-            end
-          end
-          out[#out + 1] = utf8_char(cp)
-        else
-          out[#out + 1] = escapes[esc] or fail("bad escape")
-          pos = pos + 2
-        end
-      else
-        fail("unterminated string")
-      end
-    end
-  end
-  local value
-  local function container(close, item)
-    depth = depth + 1
-    if depth > 64 then fail("nested too deeply") end
-    local t = {}
-    pos = pos + 1
-    ws()
-    if text:sub(pos, pos) == close then
-      pos = pos + 1
-      depth = depth - 1
-      return t
-    end
-    while true do
-      item(t)
-      ws()
-      local c = text:sub(pos, pos)
-      pos = pos + 1
-      if c == close then
-        depth = depth - 1
-        return t
-      end
-      if c ~= "," then fail("expected ',' or '" .. close .. "'") end
-    end
-  end
-  function value()
-    ws()
-    local c = text:sub(pos, pos)
-    if c == "{" then
-      return container("}", function(t)
-        ws()
-        if text:sub(pos, pos) ~= '"' then fail("expected a string key") end
-        local k = str()
-        ws()
-        if text:sub(pos, pos) ~= ":" then fail("expected ':'") end
-        pos = pos + 1
-        t[k] = value()
-      end)
-    elseif c == "[" then
-      return container("]", function(t) t[#t + 1] = value() end)
-    elseif c == '"' then
-      return str()
-    end
-    local num = text:match("^-?%d+%.?%d*[eE]?[-+]?%d*", pos)
-    if num and #num > 0 then
-      pos = pos + #num
-      return tonumber(num) or fail("bad number")
-    end
-    for lit, v in pairs({ ["true"] = true, ["false"] = false, ["null"] = false }) do
-      if text:sub(pos, pos + #lit - 1) == lit then
-        pos = pos + #lit
-        return v
-      end
-    end
-    fail("unexpected input")
-  end
-  local v = value()
-  ws()
-  if pos <= #text then fail("trailing data") end
-  return v
-end
-
 -- ---- the zone: DESIGN.md's semantics, as core/adapters/zone_file.cxx ----------
 
 local function normalize(name)
@@ -181,7 +71,7 @@ end
 
 -- zone[name] = list of {type, value}; TXT values joined (one record).
 local function load_zone(path)
-  local okd, doc = pcall(json_decode, read_file(path, "zone file"))
+  local okd, doc = pcall(cjson.decode, read_file(path, "zone file"))
   if not okd then die("zone file " .. path .. ": " .. tostring(doc)) end
   if type(doc) ~= "table" then die("zone file " .. path .. ": not a JSON object") end
   local zone = {}
@@ -304,7 +194,7 @@ if facts_file then
 end
 for k, v in pairs(opts.facts) do facts[k] = v end
 if facts.tls_version and facts.tls_version ~= "" and not facts.tls_source then facts.tls_source = "mta" end
-facts.message = read_file(opts.message, "message")
+local message = read_file(opts.message, "message")
 
 local config_path = opts.config
 if not config_path and exists(script_dir .. "/../config.json") then config_path = script_dir .. "/../config.json" end
@@ -319,7 +209,7 @@ local zone = zone_path and load_zone(zone_path) or nil
 
 local ctx, cerr = core.new(config_path and read_file(config_path, "config") or nil)
 if not ctx then die("config " .. tostring(config_path) .. ": " .. tostring(cerr)) end
-local ev, eerr = ctx:evaluate(facts)
+local ev, eerr = ctx:evaluate(cjson.encode(facts), message)
 if not ev then die("facts: " .. tostring(eerr)) end
 
 local rounds, queries_asked = 0, 0
@@ -354,7 +244,7 @@ end
 
 -- ---- the summary -----------------------------------------------------------------
 
-local r = ev:report()
+local r = cjson.decode(ev:report_json())
 local function verdict(score)
   -- The demo's reading of authweight's own score (examples/demo.sh); in
   -- rspamd the action comes from the total of all modules.
@@ -365,7 +255,7 @@ local function verdict(score)
 end
 local function field(t, k)
   local v = t and t[k]
-  if v == nil or v == false or v == "" then return "-" end
+  if v == nil or v == cjson.null or v == false or v == "" then return "-" end
   return tostring(v)
 end
 

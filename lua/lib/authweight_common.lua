@@ -19,7 +19,7 @@ local exports = {}
 -- @function authweight_common.ucl_lists(schema, value)
 -- UCL writes a one-element list as a bare value (`whitelist = "a@b";`):
 -- wrap such a value in a list wherever the schema wants an array.
--- @param {table} schema the schema node (core.schema_table())
+-- @param {table} schema the schema node (decode(core.schema()))
 -- @param {any} value the section, or a value in it
 -- @return {any} the value, lists restored (a new table where one changed)
 --]]
@@ -43,6 +43,70 @@ local function ucl_lists(node, value)
   return value
 end
 exports.ucl_lists = ucl_lists
+
+-- ---------------------------------------------------------------------------
+-- JSON: libauthweight's documents (config, facts, reports, symbols, counts)
+-- cross authweight_core as JSON text. The host's own library encodes and
+-- decodes them: rspamd's ucl inside rspamd, lua-cjson elsewhere.
+-- ---------------------------------------------------------------------------
+
+local ucl_ok, ucl = pcall(require, 'ucl')
+local cjson
+if not ucl_ok or type(ucl) ~= 'table' or not ucl.to_format then
+  ucl = nil
+  cjson = require 'cjson'
+end
+
+-- JSON null decodes to a marker (ucl.null, cjson.null); the library's
+-- documents mean "absent" by it, which is nil in Lua.
+local function drop_nulls(v)
+  if type(v) ~= 'table' then
+    return v
+  end
+  for k, x in pairs(v) do
+    local t = type(x)
+    if t == 'table' then
+      drop_nulls(x)
+    elseif t ~= 'string' and t ~= 'number' and t ~= 'boolean' then
+      v[k] = nil
+    end
+  end
+  return v
+end
+
+--[[[
+-- @function authweight_common.encode(value)
+-- @param {table} value a config, facts or reputation counts
+-- @return {string} its JSON text (an empty table may come out as {} or
+--   []; the library reads either)
+--]]
+function exports.encode(value)
+  if ucl then
+    return ucl.to_format(value, 'json-compact')
+  end
+  return cjson.encode(value)
+end
+
+--[[[
+-- @function authweight_common.decode(text)
+-- @param {string} text JSON text from the library
+-- @return {table} the value, nulls left out | nil, error
+--]]
+function exports.decode(text)
+  if ucl then
+    local parser = ucl.parser()
+    local ok, err = parser:parse_string(text)
+    if not ok then
+      return nil, err
+    end
+    return drop_nulls(parser:get_object())
+  end
+  local ok, v = pcall(cjson.decode, text)
+  if not ok then
+    return nil, v
+  end
+  return drop_nulls(v)
+end
 
 local function deep_copy(v)
   if type(v) ~= 'table' then

@@ -197,7 +197,7 @@ function exports:apply(task, ev, ids, callback)
   self:lookup(task, ids, function(counts)
     lua_util.debugm(self.N, task, 'reputation of %s: %s', ids, counts)
     if counts and next(counts) then
-      local ok, state, err = pcall(ev.set_reputation, ev, counts)
+      local ok, state, err = pcall(ev.set_reputation, ev, awc.encode(counts))
       if not (ok and state == 'done') then
         rspamd_logger.errx(task, '%s: reputation not applied: %s', self.N,
             awc.cap(tostring(ok and (err or state) or state), 300))

@@ -17,6 +17,12 @@ local rspamd_logger = require "rspamd_logger"
 local ucl = require "ucl"
 local core = require "authweight_core"
 
+local function symbol_defs()
+  local parser = ucl.parser()
+  assert(parser:parse_string(core.symbols()))
+  return parser:get_object()
+end
+
 local opts = rspamd_config:get_all_opt(N) or {}
 local parser = ucl.parser()
 -- Without its symbols the floor would measure nothing: fail loudly (rspamd
@@ -36,7 +42,7 @@ end
 -- inserted with (a dynamic symbol is scored 1; a symbol scored 0 has
 -- weight 1, as in lua/authweight.lua).
 local SCORES = {}
-for _, def in ipairs(core.symbols()) do
+for _, def in ipairs(symbol_defs()) do
   SCORES[def.name] = def.dynamic and 1.0 or def.score
 end
 
@@ -60,7 +66,7 @@ local cb_id = rspamd_config:register_symbol({
   score = 0.0,
   callback = callback,
 })
-for _, def in ipairs(core.symbols()) do
+for _, def in ipairs(symbol_defs()) do
   rspamd_config:register_symbol({
     name = def.name,
     type = 'virtual',

@@ -19,15 +19,14 @@ add_authweight_test(reputation.cli_redis
 foreach(flavour luajit lua54)
   if(flavour STREQUAL "luajit")
     set(exe ${LUAJIT_EXE})
-    set(cpath ${PROJECT_BINARY_DIR}/lua/5.1/?.so)
+    set(cpath ${PROJECT_BINARY_DIR}/lua/5.1)
   else()
     set(exe ${LUA54_EXE})
-    set(cpath ${PROJECT_BINARY_DIR}/lua/5.4/?.so)
+    set(cpath ${PROJECT_BINARY_DIR}/lua/5.4)
   endif()
   add_authweight_test(reputation.lua_${flavour}
-    COMMAND ${exe} ${AUTHWEIGHT_REPUTATION_TESTS}/test_reputation_module.lua ${CMAKE_CURRENT_BINARY_DIR}
-    LABELS reputation lua
-    ENVIRONMENT "LUA_CPATH=${cpath}")
+    COMMAND ${exe} ${AUTHWEIGHT_REPUTATION_TESTS}/test_reputation_module.lua ${CMAKE_CURRENT_BINARY_DIR} ${cpath}
+    LABELS reputation lua)
 endforeach()
 
 # The plugin in a real rspamd 3.4 with two normal workers, once per

@@ -278,7 +278,7 @@ TEST(c_abi, config_errors_name_the_key)
         {R"({"veto_score": "reject"})", AUTHWEIGHT_E_CONFIG, "veto_score"},
         {R"({"max_arc_instances": 51})", AUTHWEIGHT_E_CONFIG, "max_arc_instances"},
         {"{", AUTHWEIGHT_E_CONFIG, "config"},
-        {"[]", AUTHWEIGHT_E_CONFIG, ""},
+        {"[1]", AUTHWEIGHT_E_CONFIG, ""},
     };
     for (const auto &c : cases) {
         authweight_ctx *ctx = nullptr;

@@ -128,6 +128,18 @@ TEST(config_schema, partial_document_keeps_other_defaults)
     STRCMP_EQUAL(backend.at("default").get<std::string>().c_str(), got->reputation.backend.c_str());
 }
 
+TEST(config_schema, empty_containers_take_the_kind_the_schema_wants)
+{
+    // {} where an array is wanted is [], and [] where an object is wanted
+    // is {}: a Lua host's encoder cannot tell an empty table's kind.
+    for (const char *text : {R"({"whitelist": {}, "reputation": []})", R"({"whitelist": [], "reputation": {}})", "[]"}) {
+        auto got = adapters::parse_config(text);
+        CHECK_TRUE_TEXT(got.has_value(), text);
+        CHECK_TRUE_TEXT(got->whitelist.empty(), text);
+        STRCMP_EQUAL_TEXT("lmdb", got->reputation.backend.c_str(), text);
+    }
+}
+
 TEST(config_schema, rejects_invalid_documents_naming_the_key)
 {
     struct test_case {
@@ -147,14 +159,14 @@ TEST(config_schema, rejects_invalid_documents_naming_the_key)
         {R"({"protected_domains": [""]})", "'protected_domains[0]': must be at least 1 character long"},
         {R"({"max_dkim_signatures": 2.5})", "'max_dkim_signatures': expected integer, got number"},
         {R"({"max_dkim_signatures": "5"})", "'max_dkim_signatures': expected integer, got string"},
-        {R"({"reputation": []})", "'reputation': expected object, got array"},
+        {R"({"reputation": [1]})", "'reputation': expected object, got array"},
         {R"({"auth_source": "spamassassin"})", "'auth_source': must be one of native, rspamd"},
         {R"({"reputation": {"backend": "mysql"}})", "'reputation.backend': must be one of lmdb, redis, none"},
         {R"({"max_dkim_signatures": 0})", "'max_dkim_signatures': must be >= 1"},
         {R"({"max_dkim_signatures": 51})", "'max_dkim_signatures': must be <= 50"},
         {R"({"unauthenticated_multiplier": 0.5})", "'unauthenticated_multiplier': must be >= 1.0"},
         {R"({"trust_budget": -1})", "'trust_budget': must be >= 0"},
-        {R"([])", "expected object, got array"},
+        {R"([1])", "expected object, got array"},
         {R"("trust_budget")", "expected object, got string"},
     };
     for (const auto &tc : cases) {
@@ -329,6 +341,17 @@ TEST(json_io, facts_fill_every_field)
     DOUBLES_EQUAL(-0.5, as_object->external[0].score, 1e-12);
 }
 
+TEST(json_io, facts_take_any_bytes_and_either_empty_container)
+{
+    // A host's encoder may pass an envelope's bytes through (ill-formed
+    // UTF-8 is read as U+FFFD), and write an empty table as {} or [].
+    auto got = adapters::parse_facts("{\"helo\": \"a\xff\xc0" "b\", \"rcpt\": {}, \"spf\": [], \"reputation\": []}");
+    CHECK_TRUE(got.has_value());
+    STRCMP_EQUAL("a\xef\xbf\xbd\xef\xbf\xbd" "b", got->connection.helo.c_str());
+    CHECK_TRUE(got->reputation.empty());
+    CHECK_TRUE(adapters::parse_facts("[]").has_value());
+}
+
 TEST(json_io, bad_facts_name_the_key)
 {
     struct test_case {
@@ -350,7 +373,7 @@ TEST(json_io, bad_facts_name_the_key)
         {R"({"external": [{"name": "X", "score": 1, "why": ""}]})", "unknown fact 'external[0].why'"},
         {R"({"external": {"X": null}})", "'external.X': expected a finite number, got null"},
         {R"({"external": {"": 1}})", "'external': empty symbol name"},
-        {R"([])", "facts: expected object, got array"},
+        {R"([1])", "facts: expected object, got array"},
     };
     for (const auto &tc : cases) {
         auto got = adapters::parse_facts(tc.input);

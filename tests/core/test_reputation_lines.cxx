@@ -67,13 +67,15 @@ TEST(reputation_lines, looked_up_counts_in_facts)
     DOUBLES_EQUAL(1.0, ok->reputation.at("example.com").ham, 0);
     DOUBLES_EQUAL(0.0, ok->reputation.at("b.example").spam, 0);
     CHECK_TRUE(adapters::parse_facts(R"({"reputation": null})")->reputation.empty());
+    // An empty array is the empty object: a Lua host's encoder cannot tell them apart.
+    CHECK_TRUE(adapters::parse_facts(R"({"reputation": []})")->reputation.empty());
 
     struct test_case {
         const char *facts;
         const char *want;
     };
     static const test_case cases[] = {
-        {R"({"reputation": []})", "'reputation': expected object"},
+        {R"({"reputation": [1]})", "'reputation': expected object"},
         {R"({"reputation": {"Example.COM": {"spam": 1}}})", "not a lower-case domain name"},
         {R"({"reputation": {"a.example": {"spam": -1}}})", "'reputation.a.example.spam': expected a non-negative number"},
         {R"({"reputation": {"a.example": {"spam": "1"}}})", "expected a non-negative number"},

@@ -214,10 +214,7 @@ spam_tls has AUTHW_TRUST_CAP veto:score
 spam_tls authneg == 0
 spam_tls action reject
 EOF
-LUA_CPATH="$build/lua/5.1/?.so" luajit -e '
-  for _, s in ipairs(require("authweight_core").symbols()) do
-    if s.auth_derived then print(s.name) end
-  end' >"$work/auth_derived.txt"
+aw_auth_derived "$build" >"$work/auth_derived.txt"
 grep -ho "authweight: config section .*" "$AW_DIR/log/rspamd.log" | tail -1 |
   sed 's/^authweight: config section //' >"$work/config-section.json"
 "$AW_PYTHON" "$lib/config_defaults.py" --effective "$work/config-section.json" \

@@ -1,6 +1,6 @@
 // libFuzzer target: delivery facts as JSON (adapters json_io parse_facts,
-// the facts reader of core/adapters/facts_reader.hxx that the Lua module's
-// table reader shares); facts refused are BAD_INPUT naming the problem, and
+// the facts reader of core/adapters/facts_reader.hxx that every front
+// end's facts go through); facts refused are BAD_INPUT naming the problem, and
 // facts read start an evaluation or are refused as input, never anything
 // else.
 #include "fuzz_support.hxx"

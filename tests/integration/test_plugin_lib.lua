@@ -21,7 +21,7 @@ local function check(cond, name, detail)
   end
 end
 
-local schema = core.schema_table()
+local schema = awc.decode(core.schema())
 
 local function describe(v)
   if type(v) == 'table' then
@@ -38,7 +38,7 @@ end
 -- The library on one config, as the plugin hands it over; `want` is true
 -- (valid) or false (invalid). A rejection must name `key`.
 local function agree(cfg, want, key, what)
-  local got, err = core.new(awc.ucl_lists(schema, cfg))
+  local got, err = core.new(awc.encode(awc.ucl_lists(schema, cfg)))
   local label = what .. ' ' .. describe(cfg)
   check((got ~= nil) == want, (want and 'accepts ' or 'rejects ') .. label, err)
   if want == false and key then
@@ -141,15 +141,15 @@ agree({ whitelist = { 'friend@example.org', '@partner.example', '*.corp.example'
         protected_domains = { 'paypal.com' }, trust_budget = 4 }, true, nil, 'realistic config')
 
 -- Defaults come from the schema, filled in by the library (ctx:config()).
-local defaults = assert(core.new({})):config()
+local defaults = awc.decode(assert(core.new('{}')):config())
 for key, sub in pairs(schema.properties) do
   if sub.default ~= nil and sub.type ~= 'object' then
     check(describe(defaults[key]) == describe(sub.default), 'default of ' .. key, describe(defaults[key]))
   end
 end
 check(defaults.trust_budget == 6.0, 'default trust budget', defaults.trust_budget)
-check(core.new(defaults) ~= nil, 'the library accepts its own defaults')
-local partial = assert(core.new({ trust_budget = 3, reputation = {} })):config()
+check(core.new(awc.encode(defaults)) ~= nil, 'the library accepts its own defaults')
+local partial = awc.decode(assert(core.new(awc.encode({ trust_budget = 3, reputation = {} }))):config())
 check(partial.trust_budget == 3 and partial.reputation.backend == 'lmdb', 'defaults fill only what is absent')
 
 -- Helpers -------------------------------------------------------------------

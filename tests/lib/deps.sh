@@ -19,6 +19,9 @@ AUTHWEIGHT_DEMO_PACKAGES=(
 AUTHWEIGHT_TEST_PACKAGES=(
   cpputest python3 libbenchmark-dev
   libyaml-cpp-dev
+  # The Lua modules' tests and examples/lua54/score.lua: the module takes
+  # and gives JSON text, which lua-cjson encodes and decodes there.
+  lua-cjson
   # The .deb and its test (tests/package): cpack's dpkg-shlibdeps and file,
   # lintian, and the rspamd and DNS server it is exercised with.
   dpkg-dev file lintian rspamd unbound

@@ -7,12 +7,14 @@
 #   score_example.sh LUA AUTHWEIGHT_CHECK EXAMPLES_DIR
 #
 # LUA_CPATH picks the module: a build tree's lua/5.4, or unset for the
-# installed one (the package test). score.lua runs with its defaults (facts
+# installed one (the package test); lua-cjson comes from Lua's default
+# path either way. score.lua runs with its defaults (facts
 # next to the message, config and zone next to the script), so those are
 # tested too.
 set -euo pipefail
 # shellcheck source=tests/lib/facts.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/facts.sh"
+[ -z "${LUA_CPATH:-}" ] || export LUA_CPATH="$LUA_CPATH;;"
 lua=$1
 check=$2
 examples=$3

@@ -291,10 +291,7 @@ if near "$learnt" 1; then ok "rspamc learn_spam taught learnt.example (spam $lea
 
 # ---- checks on the answers, the trust budget, the log -----------------------------------
 echo '{}' >"$AW_DIR/config.json"
-LUA_CPATH="$build/lua/5.1/?.so" luajit -e '
-  for _, s in ipairs(require("authweight_core").symbols()) do
-    if s.auth_derived then print(s.name) end
-  end' >"$AW_DIR/auth_derived.txt"
+aw_auth_derived "$build" >"$AW_DIR/auth_derived.txt"
 if "$AW_PYTHON" "$lib/check.py" "$results" "$AW_DIR/config.json" "$AW_DIR/auth_derived.txt" "$expectations" \
   >"$AW_DIR/check.out" 2>&1; then
   ok "$(grep -c '^ok' "$AW_DIR/check.out") checks on rspamd's answers"

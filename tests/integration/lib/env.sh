@@ -133,8 +133,8 @@ aw_message_directive() { # WORK FIND DIRECTIVE ARGS...
 # The contract's authentication-derived symbols, from the module itself
 # (lib/check.py's trust-budget check).
 aw_auth_derived() { # BUILD_DIR
-  LUA_CPATH="$1/lua/5.1/?.so" luajit -e '
-    for _, s in ipairs(require("authweight_core").symbols()) do
+  LUA_CPATH="$1/lua/5.1/?.so;;" luajit -e '
+    for _, s in ipairs(require("cjson").decode(require("authweight_core").symbols())) do
       if s.auth_derived then print(s.name) end
     end'
 }
