@@ -201,8 +201,10 @@ int l_new(lua_State *L)
     size_t len = 0;
     const char *json = opt_json(L, 1, &len, "config JSON string or nil expected");
     handle *h = new_handle(L, CTX_MT);
+    authweight_ctx *ctx = nullptr;
     char *errmsg = nullptr;
-    int rc = authweight_ctx_new(json, len, reinterpret_cast<authweight_ctx **>(&h->ptr), &errmsg);
+    int rc = authweight_ctx_new(json, len, &ctx, &errmsg);
+    h->ptr = ctx;
     if (rc != AUTHWEIGHT_OK)
         return push_abi_fail(L, rc, errmsg);
     return 1;
@@ -245,9 +247,10 @@ int ctx_evaluate(lua_State *L)
     handle *h = new_handle(L, EVAL_MT); // 4
     lua_pushvalue(L, 1);
     set_link(L, 4); // the context outlives its evaluations
+    authweight_eval *ev = nullptr;
     char *errmsg = nullptr;
-    int rc = authweight_eval_new(ctx, json, len, message, msglen, reinterpret_cast<authweight_eval **>(&h->ptr),
-                                 &errmsg);
+    int rc = authweight_eval_new(ctx, json, len, message, msglen, &ev, &errmsg);
+    h->ptr = ev;
     if (rc != AUTHWEIGHT_OK)
         return push_abi_fail(L, rc, errmsg);
     return 1;
@@ -458,8 +461,10 @@ int ctx_reputation_store(lua_State *L)
     authweight_ctx *ctx = check_ctx(L);
     const char *path = luaL_optstring(L, 2, nullptr);
     handle *h = new_handle(L, REP_MT);
+    authweight_rep *rep = nullptr;
     char *errmsg = nullptr;
-    int rc = authweight_rep_open(ctx, path, 0, reinterpret_cast<authweight_rep **>(&h->ptr), &errmsg);
+    int rc = authweight_rep_open(ctx, path, 0, &rep, &errmsg);
+    h->ptr = rep;
     if (rc != AUTHWEIGHT_OK)
         return push_abi_fail(L, rc, errmsg);
     return 1;
@@ -720,6 +725,7 @@ int l_schema(lua_State *L)
     return 1;
 }
 
+/** A handle class: its methods, and close() as __gc (and __close). */
 void new_class(lua_State *L, const char *name, lua_CFunction gc, lua_CFunction tostring,
                const luaL_Reg *methods)
 {
@@ -734,6 +740,8 @@ void new_class(lua_State *L, const char *name, lua_CFunction gc, lua_CFunction t
     lua_setfield(L, -2, "__tostring");
     lua_newtable(L);
     set_funcs(L, methods);
+    lua_pushcfunction(L, gc);
+    lua_setfield(L, -2, "close");
     lua_setfield(L, -2, "__index");
     lua_pop(L, 1);
 }
@@ -750,7 +758,6 @@ extern "C" AW_EXPORT int luaopen_authweight_core(lua_State *L)
         {"reputation_store", ctx_reputation_store},
         {"reputation_decode", ctx_reputation_decode},
         {"reputation_lesson", ctx_reputation_lesson},
-        {"close", close_handle<&CTX_MT, authweight_ctx, authweight_ctx_free>},
         {nullptr, nullptr},
     };
     static const luaL_Reg eval_methods[] = {
@@ -762,14 +769,12 @@ extern "C" AW_EXPORT int luaopen_authweight_core(lua_State *L)
         {"set_reputation", eval_set_reputation},
         {"identities", eval_identities},
         {"use_store", eval_use_store},
-        {"close", close_handle<&EVAL_MT, authweight_eval, authweight_eval_free>},
         {nullptr, nullptr},
     };
     static const luaL_Reg rep_methods[] = {
         {"lookup", rep_lookup},
         {"learn", rep_learn},
         {"flush", rep_flush},
-        {"close", close_handle<&REP_MT, authweight_rep, authweight_rep_free>},
         {nullptr, nullptr},
     };
     static const luaL_Reg functions[] = {
@@ -785,10 +790,12 @@ extern "C" AW_EXPORT int luaopen_authweight_core(lua_State *L)
     lua_pushcfunction(L, buffer_gc);
     lua_setfield(L, -2, "__gc");
     lua_pop(L, 1);
-    new_class(L, CTX_MT, close_handle<&CTX_MT, authweight_ctx, authweight_ctx_free>, handle_tostring<&CTX_MT>, ctx_methods);
+    new_class(L, CTX_MT, close_handle<&CTX_MT, authweight_ctx, authweight_ctx_free>, handle_tostring<&CTX_MT>,
+              ctx_methods);
     new_class(L, EVAL_MT, close_handle<&EVAL_MT, authweight_eval, authweight_eval_free>, handle_tostring<&EVAL_MT>,
               eval_methods);
-    new_class(L, REP_MT, close_handle<&REP_MT, authweight_rep, authweight_rep_free>, handle_tostring<&REP_MT>, rep_methods);
+    new_class(L, REP_MT, close_handle<&REP_MT, authweight_rep, authweight_rep_free>, handle_tostring<&REP_MT>,
+              rep_methods);
 
     lua_newtable(L);
     set_funcs(L, functions);
