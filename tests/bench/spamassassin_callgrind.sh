@@ -74,41 +74,47 @@ for mode in off on; do
   [ -z "$lint" ] || aw_die "spamassassin --lint ($mode): $lint"
 done
 
-# One run of sa_check.pl: RUN names it, MODE the configuration, then the
-# command that runs it (valgrind, or nothing) and the messages.
-check() { # RUN MODE [COMMAND ...] -- [MESSAGE ...]
-  local run=$1 mode=$2 conf=$work/sa-$2
+# Start one run of sa_check.pl (aw_spawn: stopped on exit, also on
+# failure): RUN names it, MODE the configuration (its reputation store
+# emptied first), then the command that runs it (valgrind, or nothing)
+# and the messages.
+check_start() { # RUN MODE [COMMAND ...] -- [MESSAGE ...]
+  local run=$1 conf=$work/sa-$2
   shift 2
   local cmd=()
   while [ "$1" != -- ]; do cmd+=("$1"); shift; done
   shift
   rm -rf "$conf/db" && mkdir -p "$conf/db"
-  "${cmd[@]}" perl "$top/tests/bench/sa_check.pl" "$conf" "$work/results/$run" "$@" \
-    >"$work/log/$run.out" 2>&1 || aw_die "sa_check.pl failed ($run): $(tail -5 "$work/log/$run.out")"
+  aw_spawn "$run" "${cmd[@]}" perl "$top/tests/bench/sa_check.pl" "$conf" "$work/results/$run" "$@"
 }
 
-# Both configurations share the store's directory name, so each run takes
-# its configuration to itself: the runs of one configuration go in turn.
-grind() { # MODE
-  local mode=$1 n
-  for n in 0 "$count"; do
-    local m=()
-    [ "$n" = 0 ] || m=("${msgs[@]}")
-    check "$mode-$n" "$mode" valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.$mode-$n" -- "${m[@]}"
+check_wait() { # RUN
+  wait "$(cat "$AW_DIR/run/$1.pid")" ||
+    aw_die "sa_check.pl failed ($1): $(tail -5 "$AW_DIR/log/$1.out")"
+}
+
+# Both configurations' runs of N messages under callgrind, JOBS at once
+# (each configuration has its own store).
+grind() { # N
+  local n=$1 mode m=()
+  [ "$n" = 0 ] || m=("${msgs[@]}")
+  for mode in off on; do
+    check_start "$mode-$n" "$mode" valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.$mode-$n" -- "${m[@]}"
+    [ "$jobs" -ge 2 ] || check_wait "$mode-$n"
   done
-  check "$mode-native" "$mode" -- "${msgs[@]}"
+  if [ "$jobs" -ge 2 ]; then
+    check_wait "off-$n"
+    check_wait "on-$n"
+  fi
 }
 
 started=$(date +%s)
-if [ "$jobs" -ge 2 ]; then
-  grind off &
-  off_pid=$!
-  grind on
-  wait "$off_pid" || aw_die "the runs without the plugin failed"
-else
-  grind off
-  grind on
-fi
+grind 0
+grind "$count"
+for mode in off on; do
+  check_start "$mode-native" "$mode" -- "${msgs[@]}"
+  check_wait "$mode-native"
+done
 
 # Total instructions (Ir) of a run.
 ir() { awk '/^(summary|totals):/ { print $2; exit }' "$work/callgrind.$1"; }
