@@ -36,50 +36,13 @@ aw_bench_start "$work" "$build" "$count"
 export AUTHWEIGHT_LIBRARY=$build/libauthweight.so.0
 
 # The messages as the receiving MTA hands them on.
-mkdir -p "$work/sa-msgs"
-"$AW_PYTHON" - "$work/corpus" "$work/sa-msgs" <<'EOF'
-import json, os, sys
-corpus, out = sys.argv[1:]
-for line in open(os.path.join(corpus, "facts.jsonl")):
-    f = json.loads(line)
-    h = f["headers"]
-    using = ""
-    if h.get("TLS-Version"):
-        using = "\n\t(using %s with cipher %s (256/256 bits))" % (h["TLS-Version"], h.get("TLS-Cipher", "UNKNOWN"))
-    head = ("Return-Path: <%s>\nReceived: from %s (%s [%s])%s\n\tby mx.recipient.example (Postfix) with %s id 4Q8b\n"
-            "\tfor <%s>; Thu, 26 Nov 2026 12:00:00 +0000\n"
-            % (h["From"], h["Helo"], h.get("Hostname") or "unknown", h["IP"], using,
-               "ESMTPS" if using else "ESMTP", h["Rcpt"]))
-    with open(os.path.join(corpus, "msgs", f["file"]), "rb") as src, open(os.path.join(out, f["file"]), "wb") as dst:
-        dst.write(head.encode() + src.read())
-EOF
+aw_bench_sa_messages "$work/corpus" "$work/sa-msgs"
 mapfile -t msgs < <(ls "$work"/sa-msgs/*.eml)
 
 declare -A port
 for mode in off on; do
   conf=$work/sa-$mode
-  rm -rf "$conf"
-  mkdir -p "$conf"
-  cp /etc/spamassassin/*.pre "$conf/"
-  {
-    echo "dns_server 127.0.0.1:$AW_DNS_PORT"
-    echo "dns_available yes"
-    echo "trusted_networks 127.0.0.1"
-    echo "skip_rbl_checks 1"
-    echo "use_bayes 0"
-    echo "bayes_auto_learn 0"
-  } >"$conf/local.cf"
-  if [ "$mode" = on ]; then
-    sed "s|^loadplugin Mail::SpamAssassin::Plugin::AuthWeight\$|& $top/plugin/spamassassin/Mail/SpamAssassin/Plugin/AuthWeight.pm|" \
-      "$top/plugin/spamassassin/authweight.pre" >"$conf/authweight.pre"
-    cp "$top/plugin/spamassassin/authweight.cf" "$conf/"
-    printf 'authweight_whitelist alice@org00.example @org03.example *.org09.example\nauthweight_protected_domains bank.example\n' \
-      >>"$conf/local.cf"
-    # The reputation store where spamd's user (nobody) may write.
-    mkdir -p "$conf/db" && chown nobody "$conf/db"
-    echo "authweight_reputation_lmdb_path $conf/db/reputation.mdb" >>"$conf/local.cf"
-  fi
-  chmod -R a+rX "$conf"
+  aw_bench_sa_conf "$conf" "$mode"
   port[$mode]=$(aw_free_port)
   aw_spawn "spamd-$mode" spamd --siteconfigpath "$conf" -i 127.0.0.1 -A 127.0.0.1 -p "${port[$mode]}" \
     --min-children 1 --max-children 1 --max-conn-per-child 1000000 -u nobody -x -s stderr

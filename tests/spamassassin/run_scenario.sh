@@ -29,7 +29,6 @@ name=$(basename "$scenario")
 work=${3:-$build/tests/spamassassin/$name}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 lib=$(cd "$here/../integration/lib" && pwd)
-top=$(cd "$here/../.." && pwd)
 # shellcheck source=tests/integration/lib/env.sh
 . "$lib/env.sh"
 
@@ -59,9 +58,7 @@ start_services() {
   [ "$sa_up" = 1 ] && return 0
   aw_dns_start "$work/zone.json"
   cp /etc/spamassassin/*.pre "$work/sa/"
-  sed "s|^loadplugin Mail::SpamAssassin::Plugin::AuthWeight\$|& $top/plugin/spamassassin/Mail/SpamAssassin/Plugin/AuthWeight.pm|" \
-    "$top/plugin/spamassassin/authweight.pre" >"$work/sa/authweight.pre"
-  cp "$top/plugin/spamassassin/authweight.cf" "$work/sa/authweight.cf"
+  aw_sa_plugin_conf "$work/sa"
   {
     echo "dns_server 127.0.0.1:$AW_DNS_PORT"
     echo "dns_available yes"

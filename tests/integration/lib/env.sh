@@ -19,6 +19,9 @@
 #   aw_bench_start WORKDIR BUILD_DIR COUNT  # the benchmarks' environment, corpus, DNS
 #   aw_bench_conf DIR MODE               # the benchmarks' authweight.conf (off, native, rspamd, floor)
 #   aw_bench_prepare MODE DIR            # aw_rspamd_prepare for the benchmark instance of MODE
+#   aw_sa_plugin_conf DIR                # SpamAssassin's authweight.pre and .cf from the tree
+#   aw_bench_sa_messages CORPUS DIR      # the corpus as the MTA hands it to SpamAssassin
+#   aw_bench_sa_conf DIR MODE            # the SpamAssassin benchmarks' site config (off, on)
 #   aw_env_stop                          # also run by the trap, on any exit
 #
 # Every process started here is stopped by aw_env_stop, on success and on
@@ -412,4 +415,65 @@ aw_bench_prepare() { # MODE DIR
       aw_die "the auth_source = \"rspamd\" instance recorded no symbols in $AW_BENCH_SYMBOLS"
   fi
   AW_PLUGIN=$plugin AW_RSPAMD_TAG=$1 aw_rspamd_prepare "$2"
+}
+
+# ---- SpamAssassin ----------------------------------------------------------------
+
+# The plugin's authweight.pre (loading the module from the tree) and
+# authweight.cf in the site configuration DIR.
+aw_sa_plugin_conf() { # DIR
+  sed "s|^loadplugin Mail::SpamAssassin::Plugin::AuthWeight\$|& $AW_SRC/plugin/spamassassin/Mail/SpamAssassin/Plugin/AuthWeight.pm|" \
+    "$AW_SRC/plugin/spamassassin/authweight.pre" >"$1/authweight.pre"
+  cp "$AW_SRC/plugin/spamassassin/authweight.cf" "$1/"
+}
+
+# The benchmark corpus (aw_bench_start's WORKDIR/corpus) in DIR as the
+# receiving MTA hands it on to SpamAssassin: Return-Path and a Postfix
+# Received header from the corpus's facts, then the message.
+aw_bench_sa_messages() { # CORPUS DIR
+  mkdir -p "$2"
+  "$AW_PYTHON" - "$1" "$2" <<'EOF'
+import json, os, sys
+corpus, out = sys.argv[1:]
+for line in open(os.path.join(corpus, "facts.jsonl")):
+    f = json.loads(line)
+    h = f["headers"]
+    using = ""
+    if h.get("TLS-Version"):
+        using = "\n\t(using %s with cipher %s (256/256 bits))" % (h["TLS-Version"], h.get("TLS-Cipher", "UNKNOWN"))
+    head = ("Return-Path: <%s>\nReceived: from %s (%s [%s])%s\n\tby mx.recipient.example (Postfix) with %s id 4Q8b\n"
+            "\tfor <%s>; Thu, 26 Nov 2026 12:00:00 +0000\n"
+            % (h["From"], h["Helo"], h.get("Hostname") or "unknown", h["IP"], using,
+               "ESMTPS" if using else "ESMTP", h["Rcpt"]))
+    with open(os.path.join(corpus, "msgs", f["file"]), "rb") as src, open(os.path.join(out, f["file"]), "wb") as dst:
+        dst.write(head.encode() + src.read())
+EOF
+}
+
+# The SpamAssassin benchmarks' site configuration in DIR (made afresh):
+# Debian's .pre files, the DNS server (aw_dns_start) as dns_server, no
+# RBL, no Bayes; for MODE on, authweight too, with the corpus's whitelist
+# and protected domain and its reputation store in DIR/db (where spamd's
+# user, nobody, may write).
+aw_bench_sa_conf() { # DIR MODE
+  local conf=$1
+  rm -rf "$conf"
+  mkdir -p "$conf"
+  cp /etc/spamassassin/*.pre "$conf/"
+  {
+    echo "dns_server 127.0.0.1:$AW_DNS_PORT"
+    echo "dns_available yes"
+    echo "trusted_networks 127.0.0.1"
+    echo "skip_rbl_checks 1"
+    echo "use_bayes 0"
+    echo "bayes_auto_learn 0"
+  } >"$conf/local.cf"
+  if [ "$2" = on ]; then
+    aw_sa_plugin_conf "$conf"
+    printf 'authweight_whitelist alice@org00.example @org03.example *.org09.example\nauthweight_protected_domains bank.example\n' \
+      >>"$conf/local.cf"
+    mkdir -p "$conf/db" && chown nobody "$conf/db"
+    echo "authweight_reputation_lmdb_path $conf/db/reputation.mdb" >>"$conf/local.cf"
+  fi
+  chmod -R a+rX "$conf"
 }
