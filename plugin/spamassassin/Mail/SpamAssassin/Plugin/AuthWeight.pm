@@ -95,7 +95,6 @@ $ffi->attach([authweight_eval_authentication_results => '_auth_results'] => ['op
 $ffi->attach([authweight_eval_symbol_count => '_symbol_count'] => ['opaque'] => 'size_t');
 $ffi->attach([authweight_eval_symbol => '_symbol'] =>
     ['opaque', 'size_t', 'opaque*', 'double*', 'opaque*', 'size_t*'] => 'int');
-$ffi->attach([authweight_eval_symbol_option => '_symbol_option'] => ['opaque', 'size_t', 'size_t', 'opaque*'] => 'int');
 $ffi->attach([authweight_eval_summary => '_summary'] => ['opaque', 'double*', 'int*', 'int*'] => 'int');
 $ffi->attach([authweight_ctx_unauth_strict => '_ctx_unauth_strict'] =>
     ['opaque', 'string[]', 'double[]', 'size_t', 'int', 'int', 'double*'] => 'int');
@@ -500,11 +499,6 @@ sub _finish {
     my $configured = $self->{scores}->{$name} // 0;
     my $weight = $default != 0 ? $score / $default : 1;
     my $final = $configured * $weight;
-    my @options;
-    for my $j (0 .. $noptions - 1) {
-      my $o;
-      push @options, _string($o) if _symbol_option($ev, $i, $j, \$o) == AW_OK;
-    }
     push @{$st->{reasons}}, "$name: " . _string($reason_p);
     next if !$final;
     $hit{$name} = 1;
