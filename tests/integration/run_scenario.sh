@@ -218,12 +218,4 @@ elif [ "$rspamd_up" = 1 ]; then
   echo "ok     rspamd stopped without a crash"
 fi
 
-checked=0
-if [ -n "$(ls -A "$work/results")" ]; then
-  "$AW_PYTHON" "$lib/check.py" "$work/results" "$work/config.json" "$work/auth_derived.txt" "$expectations" ||
-    failures=$((failures + 1))
-  checked=1
-fi
-[ "$checked" = 1 ] || [ ! -s "$expectations" ] || { echo "FAILED expectations without scans"; failures=$((failures + 1)); }
-if [ "$failures" = 0 ]; then echo "scenario $name: passed ($(($(date +%s) - started)) s)"; else echo "scenario $name: FAILED ($(($(date +%s) - started)) s)"; fi
-[ "$failures" = 0 ]
+aw_scenario_end "$name" "$started" "$failures" "$work" "$expectations"

@@ -151,7 +151,4 @@ while IFS= read -r line || [ -n "$line" ]; do
 done <"$scenario/scenario.txt"
 
 aw_env_stop
-"$AW_PYTHON" "$lib/check.py" "$work/results" "$work/config.json" "$work/auth_derived.txt" "$expectations" ||
-  failures=$((failures + 1))
-if [ "$failures" = 0 ]; then echo "scenario $name: passed ($(($(date +%s) - started)) s)"; else echo "scenario $name: FAILED ($(($(date +%s) - started)) s)"; fi
-[ "$failures" = 0 ]
+aw_scenario_end "$name" "$started" "$failures" "$work" "$expectations"

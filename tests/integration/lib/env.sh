@@ -15,6 +15,7 @@
 #   aw_zone_add ZONE NAME TYPE VALUE     # one more record in a zone file
 #   aw_message_directive WORK FIND D ARGS  # a scenario's dkim, sign, footer, arc, gen
 #   aw_auth_derived BUILD_DIR            # the contract's authentication-derived symbols
+#   aw_scenario_end NAME STARTED FAILURES WORK EXPECTATIONS  # check.py, then a scenario's verdict
 #   aw_corpus_make DIR COUNT             # lib/corpus.py's load corpus, DKIM-signed
 #   aw_bench_start WORKDIR BUILD_DIR COUNT  # the benchmarks' environment, corpus, DNS
 #   aw_bench_conf DIR MODE               # the benchmarks' authweight.conf (off, native, rspamd, floor)
@@ -140,6 +141,23 @@ aw_auth_derived() { # BUILD_DIR
     for _, s in ipairs(require("cjson").decode(require("authweight_core").symbols())) do
       if s.auth_derived then print(s.name) end
     end'
+}
+
+# The end of a scenario (both runners): lib/check.py over the answers in
+# WORK/results against EXPECTATIONS (expectations without any scan fail),
+# then one line with the verdict and the seconds since STARTED. FAILURES
+# is what the runner counted on the way; returns non-zero on failure.
+aw_scenario_end() { # NAME STARTED FAILURES WORK EXPECTATIONS
+  local failures=$3 work=$4
+  if [ -n "$(ls -A "$work/results")" ]; then
+    "$AW_PYTHON" "$AW_LIB/check.py" "$work/results" "$work/config.json" "$work/auth_derived.txt" "$5" ||
+      failures=$((failures + 1))
+  elif [ -s "$5" ]; then
+    echo "FAILED expectations without scans"
+    failures=$((failures + 1))
+  fi
+  if [ "$failures" = 0 ]; then echo "scenario $1: passed ($(($(date +%s) - $2)) s)"; else echo "scenario $1: FAILED ($(($(date +%s) - $2)) s)"; fi
+  [ "$failures" = 0 ]
 }
 
 # The load corpus of lib/corpus.py in DIR (COUNT messages, facts.jsonl,
